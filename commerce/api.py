@@ -1,0 +1,79 @@
+"""JSON API of the shop: place an order, receive a payment notification."""
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from commerce import checkout, payments
+from commerce.models import Order
+from config.api_errors import ApiError
+from dashboard.models import Enrollment
+
+
+class OrderIn(serializers.Serializer):
+    course_id = serializers.CharField(max_length=255)
+    mode = serializers.ChoiceField(choices=Enrollment.Mode.choices)
+
+
+class OrderOut(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.CharField()
+    total = serializers.DecimalField(max_digits=10, decimal_places=2)
+    currency = serializers.CharField()
+    payment_url = serializers.CharField(allow_null=True)
+
+
+def order_to_wire(order: Order) -> dict:
+    return {
+        "number": order.number,
+        "status": order.status,
+        "total": str(order.total),
+        "currency": order.currency,
+        "payment_url": f"/checkout/pay/{order.number}/" if order.status == Order.Status.PENDING else None,
+    }
+
+
+class OrderCreateView(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "checkout"
+
+    @extend_schema(
+        request=OrderIn,
+        responses={201: OrderOut, 200: OrderOut, 400: OpenApiResponse(description="Unknown course or mode")},
+    )
+    def post(self, request: Request) -> Response:
+        incoming = OrderIn(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            result = checkout.checkout(request.user.pk, **incoming.validated_data)
+        except checkout.CheckoutError as error:
+            raise ApiError(400, "invalid", error.message, {error.field: [error.message]}) from error
+        return Response(
+            order_to_wire(result.order),
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+class PaymentNotifyView(APIView):
+    """Called by the payment provider, authenticated by the body's HMAC signature."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "payments"
+
+    @extend_schema(
+        request={"application/json": {"type": "object"}},
+        responses={200: OrderOut, 400: None, 403: None, 404: None, 409: None},
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            order = payments.handle_notification(
+                request.body, request.headers.get(payments.SIGNATURE_HEADER)
+            )
+        except payments.PaymentRejected as rejection:
+            raise ApiError(rejection.status, rejection.code, rejection.message) from rejection
+        return Response(order_to_wire(order))

@@ -1,0 +1,121 @@
+"""Checkout: turn a learner's choice of seat into an order, and place it.
+
+Placing an order (at once for a free seat, on the payment notification for a
+paid one) makes the learner's enrollment pending in the same transaction and
+enqueues ``fulfill_order`` once that transaction has committed.
+"""
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from commerce import orders
+from commerce.models import Order, OrderLine, Seat
+from commerce.tasks import fulfill_order
+from dashboard import enrollments
+from dashboard.models import Enrollment
+
+logger = logging.getLogger(__name__)
+
+
+class CheckoutError(Exception):
+    """The learner asked for something that cannot be sold; ``field`` names the culprit."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    order: Order
+    created: bool
+
+
+def find_seat(course_key: str, mode: str) -> Seat:
+    seats = Seat.objects.select_related("course").filter(course__key=course_key)
+    if not seats.exists():
+        raise CheckoutError("course_id", f"There is no course {course_key!r} for sale.")
+    seat = seats.filter(mode=mode).first()
+    if seat is None:
+        modes = ", ".join(sorted(seats.values_list("mode", flat=True)))
+        raise CheckoutError("mode", f"Course {course_key} is not sold as {mode!r}; it is sold as: {modes}.")
+    return seat
+
+
+def checkout(user_id: int, course_key: str, mode: str) -> CheckoutResult:
+    """Create an order for the seat, or return the learner's existing one for that course.
+
+    A learner who already holds the course, has it pending or awaits payment
+    for it gets that order back and nothing new is created; an order whose
+    fulfillment failed is retried.
+    """
+    seat = find_seat(course_key, mode)
+    with transaction.atomic():
+        # Serialize one learner's checkouts so a double click cannot create two orders.
+        get_user_model().objects.select_for_update().filter(pk=user_id).first()
+        existing = _latest_order_for_course(user_id, seat.course_id)
+        enrollment = Enrollment.objects.filter(user_id=user_id, course_id=seat.course_id).first()
+        if existing is not None:
+            if existing.status == Order.Status.FULFILLMENT_ERROR:
+                _retry(existing)
+                return CheckoutResult(existing, created=False)
+            held = enrollment is not None and enrollment.status != Enrollment.Status.INACTIVE
+            if existing.status == Order.Status.PENDING or held:
+                return CheckoutResult(existing, created=False)
+        order = Order.objects.create(
+            number=_new_order_number(), user_id=user_id, total=seat.price, currency=seat.currency
+        )
+        OrderLine.objects.create(order=order, seat=seat, price=seat.price)
+        logger.info("order %s created for user %s: %s", order.number, user_id, seat)
+        if seat.is_free:
+            place(order)
+        return CheckoutResult(order, created=True)
+
+
+def place(order: Order) -> None:
+    """Place a pending order: open it, make its enrollments pending, enqueue fulfillment.
+
+    The caller holds the order's row lock inside a transaction.
+    """
+    orders.move(order, Order.Status.OPEN)
+    for line in order.lines.select_related("seat__course"):
+        enrollments.start(order.user_id, line.seat.course, line.seat.mode)
+    logger.info("order %s placed", order.number)
+    transaction.on_commit(lambda: enqueue_fulfillment(order.number))
+
+
+def enqueue_fulfillment(order_number: str) -> bool:
+    """Send ``fulfill_order`` to the queue; a broker error is logged, not raised.
+
+    The order is already committed as open; it is not lost if this fails.
+    """
+    try:
+        fulfill_order.delay(order_number)
+    except Exception:
+        logger.exception("order %s: could not enqueue fulfillment", order_number)
+        return False
+    logger.info("order %s: fulfillment enqueued", order_number)
+    return True
+
+
+def _retry(order: Order) -> None:
+    for line in order.lines.select_related("seat__course"):
+        enrollments.start(order.user_id, line.seat.course, line.seat.mode)
+    logger.info("order %s: fulfillment retried at the learner's request", order.number)
+    transaction.on_commit(lambda: enqueue_fulfillment(order.number))
+
+
+def _latest_order_for_course(user_id: int, course_id: int) -> Order | None:
+    return (
+        Order.objects.filter(user_id=user_id, lines__seat__course_id=course_id)
+        .order_by("-created", "-pk")
+        .first()
+    )
+
+
+def _new_order_number() -> str:
+    return f"LP-{secrets.token_hex(5).upper()}"

@@ -1,0 +1,38 @@
+"""Seed a demo learner and a catalog of free and paid seats. Safe to run again."""
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from commerce.models import Seat
+from dashboard.models import Course
+
+CATALOG = [
+    ("course-v1:Learnwell+PY101+2026", "Python for Everyone", date(2026, 12, 1), [("audit", "0"), ("verified", "49.00")]),
+    ("course-v1:Learnwell+DJ201+2026", "Building Web Apps with Django", date(2027, 1, 12), [("honor", "0"), ("verified", "79.00")]),
+    ("course-v1:Learnwell+DS110+2026", "Data Science Foundations", date(2027, 2, 2), [("audit", "0")]),
+    ("course-v1:Learnwell+RT300+2026", "Real-Time Systems in Practice", date(2027, 3, 9), [("professional", "149.00")]),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo learner and the demo catalog (idempotent)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--username", default="learner")
+        parser.add_argument("--password", default="learner-demo")
+
+    def handle(self, *args, username: str, password: str, **options) -> None:
+        for key, title, start, seats in CATALOG:
+            course, _ = Course.objects.update_or_create(key=key, defaults={"title": title, "start": start})
+            for mode, price in seats:
+                Seat.objects.update_or_create(course=course, mode=mode, defaults={"price": Decimal(price)})
+        user, created = get_user_model().objects.get_or_create(
+            username=username, defaults={"first_name": "Demo", "last_name": "Learner"}
+        )
+        user.set_password(password)
+        user.save()
+        self.stdout.write(self.style.SUCCESS(
+            f"Catalog: {len(CATALOG)} courses. Demo learner: {username} / {password}"
+        ))

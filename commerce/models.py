@@ -1,0 +1,70 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from dashboard.models import Course, Enrollment
+
+
+class Seat(models.Model):
+    """A course seat for sale: one course in one mode at one price."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="seats")
+    mode = models.CharField(max_length=32, choices=Enrollment.Mode.choices)
+    price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(max_length=3, default="USD")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course", "mode"], name="one_seat_per_mode")]
+        ordering = ["course__title", "price"]
+
+    @property
+    def is_free(self) -> bool:
+        return self.price == 0
+
+    def __str__(self) -> str:
+        return f"{self.course.key} {self.mode} {self.price} {self.currency}"
+
+
+class Order(models.Model):
+    """Statuses follow the reference shop: pending (awaiting payment) -> open
+    (placed, being fulfilled) -> complete | fulfillment_error, and
+    fulfillment_error -> complete when a retry succeeds."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        OPEN = "open"
+        COMPLETE = "complete"
+        FULFILLMENT_ERROR = "fulfillment_error"
+
+    number = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.PENDING)
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD")
+    payment_reference = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    failure_reason = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    placed_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        COMPLETE = "complete"
+        FULFILLMENT_ERROR = "fulfillment_error"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="+")
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.OPEN)
+
+    def __str__(self) -> str:
+        return f"{self.order.number}: {self.seat}"

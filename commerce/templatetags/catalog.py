@@ -1,0 +1,28 @@
+"""``{% seat_catalog %}``: the demo catalog the dashboard shows beside the tiles.
+
+A template tag, so the dashboard page can show the shop without the
+dashboard app importing commerce.
+"""
+from django import template
+
+from commerce.models import Seat
+from dashboard.models import Enrollment
+
+register = template.Library()
+
+
+@register.inclusion_tag("commerce/catalog.html", takes_context=True)
+def seat_catalog(context: template.Context) -> dict:
+    user = context["request"].user
+    held = dict(
+        Enrollment.objects.filter(user=user)
+        .exclude(status=Enrollment.Status.INACTIVE)
+        .values_list("course_id", "status")
+    )
+    courses: dict[int, dict] = {}
+    for seat in Seat.objects.select_related("course").order_by("course__title", "price"):
+        entry = courses.setdefault(
+            seat.course_id, {"course": seat.course, "seats": [], "status": held.get(seat.course_id)}
+        )
+        entry["seats"].append(seat)
+    return {"courses": list(courses.values()), "csrf_token": context.get("csrf_token")}

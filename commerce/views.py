@@ -1,0 +1,48 @@
+"""The shop's pages: the checkout form post and the demo payment page."""
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from commerce import checkout, payments
+from commerce.models import Order
+
+
+@login_required
+@require_POST
+def checkout_page(request: HttpRequest) -> HttpResponse:
+    try:
+        result = checkout.checkout(
+            request.user.pk, request.POST.get("course_id", ""), request.POST.get("mode", "")
+        )
+    except checkout.CheckoutError as error:
+        messages.error(request, error.message)
+        return redirect("dashboard")
+    if result.order.status == Order.Status.PENDING:
+        return redirect("demo-pay", number=result.order.number)
+    return redirect("dashboard")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def demo_pay_page(request: HttpRequest, number: str) -> HttpResponse:
+    """Stands in for the provider's hosted payment page.
+
+    Paying sends a signed notification through the same handler the real
+    provider's webhook reaches.
+    """
+    order = get_object_or_404(Order.objects.prefetch_related("lines__seat__course"), number=number, user=request.user)
+    if request.method == "POST" and order.status == Order.Status.PENDING:
+        body, signature = payments.signed_notification(order, f"demo-{secrets.token_hex(8)}")
+        try:
+            payments.handle_notification(body, signature)
+        except payments.PaymentRejected as rejection:
+            messages.error(request, rejection.message)
+            return redirect("demo-pay", number=number)
+        return redirect("dashboard")
+    if order.status != Order.Status.PENDING:
+        return redirect("dashboard")
+    return render(request, "commerce/pay.html", {"order": order, "line": order.lines.all()[0]})

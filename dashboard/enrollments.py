@@ -1,0 +1,187 @@
+"""Enrollments and their state machine: the one place an enrollment changes.
+
+    pending  -> active | failed
+    failed   -> pending          (retry)
+    active   -> inactive         (refund)
+    inactive -> pending          (bought again after a refund)
+
+Every change bumps the learner's version and, once the transaction commits,
+sends ``dashboard.signals.enrollment_changed`` so the push side can tell the
+learner's open pages. Callers pass ids, not instances: each change re-reads
+and locks the row, so a stale object can never overwrite a newer state.
+"""
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+
+from dashboard.models import Course, Enrollment, LearnerClock
+from dashboard.signals import enrollment_changed
+
+logger = logging.getLogger(__name__)
+Status = Enrollment.Status
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.PENDING: frozenset({Status.ACTIVE, Status.FAILED}),
+    Status.FAILED: frozenset({Status.PENDING}),
+    Status.ACTIVE: frozenset({Status.INACTIVE}),
+    Status.INACTIVE: frozenset({Status.PENDING}),
+}
+
+
+class IllegalTransition(Exception):
+    """An enrollment was asked to move to a status its current one cannot reach."""
+
+    def __init__(self, current: str, target: str) -> None:
+        super().__init__(f"an enrollment cannot go from {current} to {target}")
+        self.current = current
+        self.target = target
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What changed for a learner after some version, and the version now."""
+
+    version: int
+    enrollments: list[dict[str, Any]]
+
+
+def to_wire(enrollment: Enrollment) -> dict[str, Any]:
+    """The enrollment as the API, the page and the WebSocket show it."""
+    course = enrollment.course
+    return {
+        "course_id": course.key,
+        "course_title": course.title,
+        "mode": enrollment.mode,
+        "status": enrollment.status,
+        "version": enrollment.version,
+        "failure_reason": enrollment.failure_reason,
+        "url": reverse("course-home", args=[course.key]),
+    }
+
+
+def current_version(user_id: int) -> int:
+    return (
+        LearnerClock.objects.filter(user_id=user_id).values_list("version", flat=True).first() or 0
+    )
+
+
+def changed_since(user_id: int, since: int = 0) -> Snapshot:
+    """The learner's enrollments changed after ``since`` (all of them for 0)."""
+    # Read the version first: anything that commits between the two reads has
+    # a higher version, so it is either in the list or caught next time.
+    version = current_version(user_id)
+    rows = (
+        Enrollment.objects.filter(user_id=user_id, version__gt=since)
+        .select_related("course")
+        .order_by("version")
+    )
+    return Snapshot(version=version, enrollments=[to_wire(row) for row in rows])
+
+
+def for_learner(user_id: int) -> list[Enrollment]:
+    return list(
+        Enrollment.objects.filter(user_id=user_id).select_related("course").order_by("-created")
+    )
+
+
+def start(user_id: int, course: Course, mode: str) -> Enrollment:
+    """Make the learner's enrollment in ``course`` pending, or leave one that is under way.
+
+    Creates a pending enrollment; a failed or refunded one goes back to
+    pending; a pending or active one is returned as it is.
+    """
+    with transaction.atomic():
+        enrollment = (
+            Enrollment.objects.select_for_update()
+            .filter(user_id=user_id, course=course)
+            .first()
+        )
+        if enrollment is None:
+            enrollment = Enrollment.objects.create(
+                user_id=user_id,
+                course=course,
+                mode=mode,
+                status=Status.PENDING,
+                version=_bump_version(user_id),
+            )
+            _announce(enrollment)
+            return enrollment
+        if enrollment.status in (Status.FAILED, Status.INACTIVE):
+            enrollment.mode = mode
+            return _move(enrollment, Status.PENDING)
+        return enrollment
+
+
+def activate(enrollment_id: int) -> Enrollment:
+    return transition(enrollment_id, Status.ACTIVE)
+
+
+def fail(enrollment_id: int, reason: str) -> Enrollment:
+    return transition(enrollment_id, Status.FAILED, reason=reason)
+
+
+def retry(enrollment_id: int) -> Enrollment:
+    return transition(enrollment_id, Status.PENDING)
+
+
+def deactivate(enrollment_id: int) -> Enrollment:
+    return transition(enrollment_id, Status.INACTIVE)
+
+
+def transition(enrollment_id: int, target: str, reason: str = "") -> Enrollment:
+    """Move one enrollment to ``target``; raises IllegalTransition and changes nothing if it cannot."""
+    with transaction.atomic():
+        enrollment = (
+            Enrollment.objects.select_for_update().select_related("course").get(pk=enrollment_id)
+        )
+        return _move(enrollment, target, reason)
+
+
+def _move(enrollment: Enrollment, target: str, reason: str = "") -> Enrollment:
+    if not can_transition(enrollment.status, target):
+        raise IllegalTransition(enrollment.status, target)
+    enrollment.status = target
+    enrollment.failure_reason = reason if target == Status.FAILED else ""
+    enrollment.version = _bump_version(enrollment.user_id)
+    enrollment.save(update_fields=["status", "mode", "failure_reason", "version", "updated"])
+    _announce(enrollment)
+    return enrollment
+
+
+def _bump_version(user_id: int) -> int:
+    """Increment the learner's clock inside the caller's transaction and return it."""
+    if not LearnerClock.objects.filter(user_id=user_id).update(version=F("version") + 1):
+        try:
+            with transaction.atomic():
+                LearnerClock.objects.create(user_id=user_id, version=1)
+        except IntegrityError:
+            # Another transaction created the clock first; take our turn on it.
+            LearnerClock.objects.filter(user_id=user_id).update(version=F("version") + 1)
+    return LearnerClock.objects.values_list("version", flat=True).get(user_id=user_id)
+
+
+def _announce(enrollment: Enrollment) -> None:
+    wire = to_wire(enrollment)
+
+    def send() -> None:
+        # The change is committed whatever a receiver does; a failing receiver
+        # is logged, never raised into the caller.
+        responses = enrollment_changed.send_robust(
+            sender=Enrollment, user_id=enrollment.user_id, enrollment=wire, version=wire["version"]
+        )
+        for receiver, result in responses:
+            if isinstance(result, Exception):
+                logger.error(
+                    "enrollment_changed receiver %r failed for user %s version %s",
+                    receiver, enrollment.user_id, wire["version"], exc_info=result,
+                )
+
+    transaction.on_commit(send)

@@ -1,0 +1,64 @@
+from django.conf import settings
+from django.db import models
+
+
+class Course(models.Model):
+    key = models.CharField(max_length=255, unique=True, help_text="course-v1:Org+Num+Run")
+    title = models.CharField(max_length=255)
+    start = models.DateField(null=True, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class LearnerClock(models.Model):
+    """The learner's version counter: bumped once for every enrollment change.
+
+    Incrementing it with an UPDATE takes the row lock, so changes for one
+    learner commit in version order and a client can ask for "everything
+    after N" without gaps.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+
+class Enrollment(models.Model):
+    class Mode(models.TextChoices):
+        AUDIT = "audit"
+        HONOR = "honor"
+        VERIFIED = "verified"
+        PROFESSIONAL = "professional"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACTIVE = "active"
+        FAILED = "failed"
+        INACTIVE = "inactive"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
+    mode = models.CharField(max_length=32, choices=Mode.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    version = models.PositiveBigIntegerField(help_text="The learner's version at the last change.")
+    failure_reason = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="one_enrollment_per_course"),
+        ]
+        indexes = [models.Index(fields=["user", "version"], name="enrollment_user_version")]
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.course_id} {self.status}"

@@ -1,0 +1,45 @@
+"""The learner's dashboard and the course page it links to."""
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from dashboard import enrollments
+from dashboard.models import Course, Enrollment
+
+# The tile the page's script clones for an enrollment it learns of live.
+BLANK_TILE = {"course_id": "", "course_title": "", "mode": "", "status": "pending", "version": 0,
+              "failure_reason": "", "url": ""}
+
+
+@login_required
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    # The version is read before the tiles, so the page's "since" never skips
+    # a change that lands while it renders.
+    version = enrollments.current_version(request.user.pk)
+    tiles = [enrollments.to_wire(e) for e in enrollments.for_learner(request.user.pk)]
+    return render(
+        request,
+        "dashboard/dashboard.html",
+        {
+            "version": version,
+            "tiles": tiles,
+            "blank_tile": BLANK_TILE,
+            "heartbeat_seconds": settings.REALTIME_HEARTBEAT_SECONDS,
+        },
+    )
+
+
+@login_required
+def course_home(request: HttpRequest, course_key: str) -> HttpResponse:
+    course = get_object_or_404(Course, key=course_key)
+    enrollment = Enrollment.objects.filter(user=request.user, course=course).first()
+    if enrollment is None or enrollment.status != Enrollment.Status.ACTIVE:
+        return render(
+            request,
+            "dashboard/course_locked.html",
+            {"course": course, "enrollment": enrollment},
+            status=403,
+        )
+    return render(request, "dashboard/course_home.html", {"course": course})
+

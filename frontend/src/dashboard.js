@@ -1,0 +1,206 @@
+// The dashboard's live updates: a WebSocket to /ws/dashboard/, with
+// reconnects and an HTTP polling fallback. Status rules live in status.js;
+// this file only talks to the network and the DOM.
+import {
+  applyCatchup,
+  applyUpdate,
+  backoffDelay,
+  initialState,
+  needsResync,
+  tileView,
+} from "./status.js";
+
+const tilesRoot = document.getElementById("tiles");
+const announcer = document.querySelector('[data-role="announcer"]');
+const connectionBadge = document.querySelector('[data-role="connection"]');
+const emptyNote = document.querySelector('[data-role="empty"]');
+const tileTemplate = document.querySelector('template[data-role="tile-template"]');
+const heartbeatMs = Number(tilesRoot.dataset.heartbeatSeconds || 20) * 1000;
+
+const POLL_BASE_MS = 2000;
+const POLL_CAP_MS = 30000;
+const EVENT_LOG_SIZE = 50;
+
+let state = initialState(Number(tilesRoot.dataset.version), readTiles());
+let socket = null;
+let reconnectAttempt = 0;
+let watchdogTimer = null;
+let pollTimer = null;
+let pollFailures = 0;
+const eventLog = [];
+
+function readTiles() {
+  return [...tilesRoot.querySelectorAll(".tile")].map((tile) => ({
+    course_id: tile.dataset.courseId,
+    course_title: tile.querySelector('[data-role="course-link"]').textContent.trim(),
+    mode: tile.dataset.mode,
+    status: tile.dataset.status,
+    version: Number(tile.dataset.version),
+    failure_reason: tile.querySelector('[data-role="failure-reason"]').textContent.trim(),
+    url: tile.dataset.url,
+  }));
+}
+
+function setConnection(name, label) {
+  connectionBadge.dataset.state = name;
+  connectionBadge.textContent = label;
+}
+
+function findTile(courseId) {
+  return tilesRoot.querySelector(`.tile[data-course-id="${CSS.escape(courseId)}"]`);
+}
+
+function newTile(enrollment) {
+  const tile = tileTemplate.content.firstElementChild.cloneNode(true);
+  tile.dataset.courseId = enrollment.course_id;
+  tile.dataset.mode = enrollment.mode;
+  tile.dataset.url = enrollment.url;
+  tile.querySelector(".mode").textContent = enrollment.mode;
+  tile.querySelector('[data-role="course-link"]').textContent = enrollment.course_title;
+  tile.querySelector(".course-key").textContent = enrollment.course_id;
+  tile.querySelector('input[name="course_id"]').value = enrollment.course_id;
+  tile.querySelector('input[name="mode"]').value = enrollment.mode;
+  tilesRoot.prepend(tile);
+  emptyNote.hidden = true;
+  return tile;
+}
+
+function renderTile(enrollment) {
+  const tile = findTile(enrollment.course_id) || newTile(enrollment);
+  const view = tileView(enrollment);
+  const previous = tile.dataset.status;
+  tile.dataset.status = view.status;
+  tile.dataset.version = String(enrollment.version);
+  tile.querySelector('[data-role="status-badge"]').textContent = view.badge;
+  const link = tile.querySelector('[data-role="course-link"]');
+  if (view.href) {
+    link.setAttribute("href", view.href);
+    link.removeAttribute("aria-disabled");
+  } else {
+    link.removeAttribute("href");
+    link.setAttribute("aria-disabled", "true");
+  }
+  tile.querySelector('[data-role="indicator"]').hidden = !view.showIndicator;
+  tile.querySelector('[data-role="failure"]').hidden = !view.showFailure;
+  tile.querySelector('[data-role="failure-reason"]').textContent = view.failureReason;
+  tile.querySelector('[data-role="inactive-note"]').hidden = !view.showInactive;
+  if (previous !== view.status) announcer.textContent = view.announcement;
+}
+
+function commit(result, source) {
+  state = result.state;
+  result.changed.forEach(renderTile);
+  eventLog.push({ at: new Date().toISOString(), source, version: state.contiguous, changed: result.changed.length });
+  if (eventLog.length > EVENT_LOG_SIZE) eventLog.shift();
+}
+
+function sendHello() {
+  socket.send(JSON.stringify({ type: "hello", since: state.contiguous }));
+}
+
+function onMessage(message) {
+  resetWatchdog();
+  switch (message.type) {
+    case "catchup":
+      commit(applyCatchup(state, message.version, message.enrollments), "catchup");
+      break;
+    case "enrollment.updated":
+      commit(applyUpdate(state, message.version, message.enrollment), "push");
+      break;
+    case "heartbeat":
+      if (needsResync(state, message.version)) sendHello();
+      break;
+    case "error":
+      console.warn("dashboard socket error:", message.code, message.message);
+      break;
+    default:
+      break;
+  }
+}
+
+// A socket that stops delivering heartbeats is dead even if the browser has
+// not noticed: close it and let the reconnect logic take over.
+function resetWatchdog() {
+  clearTimeout(watchdogTimer);
+  watchdogTimer = setTimeout(() => socket && socket.close(), heartbeatMs * 2.5);
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(`${scheme}//${location.host}/ws/dashboard/`);
+  socket = ws;
+  setConnection("connecting", reconnectAttempt ? "Reconnecting…" : "Connecting…");
+  ws.addEventListener("open", () => {
+    reconnectAttempt = 0;
+    stopPolling();
+    setConnection("live", "Live");
+    resetWatchdog();
+    sendHello();
+  });
+  ws.addEventListener("message", (event) => {
+    try {
+      onMessage(JSON.parse(event.data));
+    } catch (error) {
+      console.warn("dashboard: unreadable message", error);
+    }
+  });
+  ws.addEventListener("close", (event) => {
+    if (socket !== ws) return;
+    socket = null;
+    clearTimeout(watchdogTimer);
+    if (event.code === 4401) {
+      setConnection("offline", "Signed out");
+      return;
+    }
+    setConnection("reconnecting", "Reconnecting…");
+    startPolling();
+    const delay = backoffDelay(reconnectAttempt++);
+    setTimeout(connect, delay);
+  });
+}
+
+async function pollOnce() {
+  try {
+    const response = await fetch(`/api/v1/enrollments/?since=${state.contiguous}`, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const body = await response.json();
+    commit(applyCatchup(state, body.version, body.enrollments), "poll");
+    pollFailures = 0;
+  } catch (error) {
+    pollFailures += 1;
+  }
+  const delay = backoffDelay(pollFailures, { baseMs: POLL_BASE_MS, capMs: POLL_CAP_MS });
+  pollTimer = setTimeout(pollOnce, pollFailures ? delay : POLL_BASE_MS);
+}
+
+function startPolling() {
+  if (pollTimer === null) pollTimer = setTimeout(pollOnce, 0);
+}
+
+function stopPolling() {
+  clearTimeout(pollTimer);
+  pollTimer = null;
+  pollFailures = 0;
+}
+
+// For QA and browser tests: read the state, drop the socket on purpose.
+window.learnerDashboard = {
+  get state() {
+    return state;
+  },
+  get connection() {
+    return connectionBadge.dataset.state;
+  },
+  get polling() {
+    return pollTimer !== null;
+  },
+  events: eventLog,
+  dropSocket() {
+    if (socket) socket.close();
+  },
+};
+
+connect();

@@ -1,0 +1,102 @@
+// Pure status logic of the live dashboard: no DOM, no network, so it can be
+// tested with `node --test` and reasoned about on its own.
+//
+// Versions are the learner's: every enrollment change takes the next
+// integer. `contiguous` is the highest version V such that the page has seen
+// every change up to V; it is what the page asks to catch up from. Versions
+// seen above it wait in `seen` until the gap closes (an out-of-order event
+// arrives) or a heartbeat reports a version the page lacks (a lost event),
+// which asks for a resync.
+
+/** @typedef {{course_id: string, course_title: string, mode: string, status: string,
+ *             version: number, failure_reason: string, url: string}} Enrollment */
+
+export function initialState(version, enrollments = []) {
+  const tiles = {};
+  for (const enrollment of enrollments) tiles[enrollment.course_id] = enrollment;
+  return { contiguous: version, seen: [], tiles };
+}
+
+function mergeTiles(tiles, enrollments) {
+  const next = { ...tiles };
+  const changed = [];
+  for (const enrollment of enrollments) {
+    const known = next[enrollment.course_id];
+    if (!known || enrollment.version > known.version) {
+      next[enrollment.course_id] = enrollment;
+      changed.push(enrollment);
+    }
+  }
+  return { tiles: next, changed };
+}
+
+function advance(contiguous, seen) {
+  const pending = new Set(seen.filter((v) => v > contiguous));
+  while (pending.has(contiguous + 1)) {
+    contiguous += 1;
+    pending.delete(contiguous);
+  }
+  return { contiguous, seen: [...pending].sort((a, b) => a - b) };
+}
+
+/** Apply a catch-up (from the socket or the HTTP fallback): everything up to `version`. */
+export function applyCatchup(state, version, enrollments) {
+  const { tiles, changed } = mergeTiles(state.tiles, enrollments);
+  const clock = advance(Math.max(state.contiguous, version), state.seen);
+  return { state: { ...clock, tiles }, changed };
+}
+
+/** Apply one live event. Duplicates and events older than the tile change nothing. */
+export function applyUpdate(state, version, enrollment) {
+  const { tiles, changed } = mergeTiles(state.tiles, [enrollment]);
+  const clock = advance(state.contiguous, [...state.seen, version]);
+  return { state: { ...clock, tiles }, changed };
+}
+
+/** True when the server holds a version the page has not seen: ask to catch up. */
+export function needsResync(state, serverVersion) {
+  return serverVersion > state.contiguous;
+}
+
+const LABELS = {
+  pending: "Preparing",
+  active: "Ready",
+  failed: "Needs attention",
+  inactive: "Refunded",
+};
+
+/** What a tile shows for an enrollment. */
+export function tileView(enrollment) {
+  const { status } = enrollment;
+  const active = status === "active";
+  return {
+    status,
+    badge: LABELS[status] ?? status,
+    href: active ? enrollment.url : null,
+    linkDisabled: !active,
+    showIndicator: status === "pending",
+    showFailure: status === "failed",
+    failureReason: enrollment.failure_reason || "We could not prepare your seat.",
+    showInactive: status === "inactive",
+    announcement: announcementFor(enrollment),
+  };
+}
+
+function announcementFor({ status, course_title: title }) {
+  switch (status) {
+    case "active":
+      return `${title} is ready. You can open the course now.`;
+    case "failed":
+      return `We could not prepare your seat in ${title}.`;
+    case "pending":
+      return `Your seat in ${title} is being prepared.`;
+    default:
+      return `${title} is no longer active.`;
+  }
+}
+
+/** Milliseconds before reconnect attempt `attempt` (0-based): exponential with jitter. */
+export function backoffDelay(attempt, { baseMs = 500, capMs = 30000 } = {}, random = Math.random) {
+  const ceiling = Math.min(capMs, baseMs * 2 ** attempt);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}

@@ -1,0 +1,85 @@
+"""The learner dashboard's WebSocket: translates between frames and the services.
+
+A socket joins its learner's group before it is accepted, so nothing
+published after the page connects is missed. Channels hands a consumer its
+frames and group messages one at a time, and an event is published only after
+its change committed; so an event handled before the client's ``hello`` is in
+the catch-up that the hello triggers, and is not sent on its own. After a
+catch-up, events at or below its version are skipped as already sent.
+"""
+import asyncio
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from dashboard import enrollments
+from realtime import protocol
+from realtime.publishing import group_for_user
+
+logger = logging.getLogger(__name__)
+
+
+class DashboardConsumer(AsyncWebsocketConsumer):
+    group: str | None = None
+    heartbeat_task: asyncio.Task | None = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.accept()
+            await self.send_message(protocol.error("unauthenticated", "Log in to receive updates."))
+            await self.close(code=protocol.CLOSE_UNAUTHENTICATED, reason="authentication required")
+            return
+        self.user_id: int = user.pk
+        # The version the client is known to hold; None until its hello.
+        self.sent_version: int | None = None
+        self.group = group_for_user(self.user_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        self.heartbeat_task = asyncio.create_task(self.send_heartbeats())
+        logger.info("socket open for user %s", self.user_id)
+
+    async def disconnect(self, code: int) -> None:
+        if self.heartbeat_task:
+            self.heartbeat_task.cancel()
+        if self.group:
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+            except Exception as exc:  # Redis gone: the group entry expires on its own
+                logger.warning("group_discard failed for user %s: %r", self.user_id, exc)
+            logger.info("socket closed for user %s (code %s)", self.user_id, code)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            message = protocol.parse_client_frame(text_data, bytes_data)
+        except protocol.ProtocolError as problem:
+            await self.send_message(protocol.error(problem.code, problem.message))
+            return
+        if isinstance(message, protocol.Hello):
+            await self.catch_up(message.since)
+        else:
+            await self.send_message(protocol.pong(message.id))
+
+    async def catch_up(self, since: int) -> None:
+        snapshot = await database_sync_to_async(enrollments.changed_since)(self.user_id, since)
+        await self.send_message(protocol.catchup(snapshot.version, snapshot.enrollments))
+        self.sent_version = max(snapshot.version, self.sent_version or 0)
+
+    async def enrollment_updated(self, event: dict[str, Any]) -> None:
+        """A group message from realtime.publishing."""
+        if self.sent_version is None or event["version"] <= self.sent_version:
+            return
+        await self.send_message(protocol.enrollment_updated(event["enrollment"], event["version"]))
+
+    async def send_heartbeats(self) -> None:
+        while True:
+            await asyncio.sleep(settings.REALTIME_HEARTBEAT_SECONDS)
+            version = await database_sync_to_async(enrollments.current_version)(self.user_id)
+            await self.send_message(protocol.heartbeat(version))
+
+    async def send_message(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(message))

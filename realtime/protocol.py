@@ -1,0 +1,96 @@
+"""The dashboard WebSocket protocol: parsing what clients send, building what we send.
+
+Pure functions, no I/O. docs/asyncapi.yaml describes the same messages, and
+a test checks every message built here against it.
+
+Client -> server:
+    {"type": "hello", "since": <int >= 0>}   after connecting and to resync
+    {"type": "ping", "id": <str, optional>}
+Server -> client:
+    {"type": "catchup", "version": N, "enrollments": [...]}    answer to hello
+    {"type": "enrollment.updated", "version": N, "enrollment": {...}}
+    {"type": "heartbeat", "version": N}                         every few seconds
+    {"type": "pong", "id": ...}
+    {"type": "error", "code": str, "message": str}
+"""
+import json
+from dataclasses import dataclass
+from typing import Any
+
+MAX_CLIENT_MESSAGE_BYTES = 4096
+
+# Close codes (4000-4999 are the application's own).
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_PROTOCOL_VIOLATION = 4400
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Hello:
+    since: int
+
+
+@dataclass(frozen=True)
+class Ping:
+    id: str | None
+
+
+ClientMessage = Hello | Ping
+
+
+def parse_client_frame(text: str | None, data: bytes | None) -> ClientMessage:
+    """Parse one frame from a client, or raise ProtocolError saying what is wrong."""
+    if data is not None:
+        raise ProtocolError("binary_not_supported", "Send JSON text frames, not binary ones.")
+    if text is None:
+        raise ProtocolError("empty_frame", "The frame is empty.")
+    if len(text.encode()) > MAX_CLIENT_MESSAGE_BYTES:
+        raise ProtocolError("too_large", f"Messages are at most {MAX_CLIENT_MESSAGE_BYTES} bytes.")
+    try:
+        content = json.loads(text)
+    except ValueError:
+        raise ProtocolError("malformed_json", "The frame is not valid JSON.") from None
+    return parse_client_message(content)
+
+
+def parse_client_message(content: Any) -> ClientMessage:
+    if not isinstance(content, dict):
+        raise ProtocolError("invalid_message", "A message is a JSON object with a 'type'.")
+    kind = content.get("type")
+    if kind == "hello":
+        since = content.get("since", 0)
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            raise ProtocolError("invalid_since", "'since' must be a whole number >= 0.")
+        return Hello(since=since)
+    if kind == "ping":
+        ping_id = content.get("id")
+        if ping_id is not None and (not isinstance(ping_id, str) or len(ping_id) > 64):
+            raise ProtocolError("invalid_ping", "'id' must be a string of at most 64 characters.")
+        return Ping(id=ping_id)
+    raise ProtocolError("unknown_type", f"Unknown message type {str(kind)[:40]!r}; expected hello or ping.")
+
+
+def catchup(version: int, enrollments: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "catchup", "version": version, "enrollments": enrollments}
+
+
+def enrollment_updated(enrollment: dict[str, Any], version: int) -> dict[str, Any]:
+    return {"type": "enrollment.updated", "version": version, "enrollment": enrollment}
+
+
+def heartbeat(version: int) -> dict[str, Any]:
+    return {"type": "heartbeat", "version": version}
+
+
+def pong(ping_id: str | None) -> dict[str, Any]:
+    return {"type": "pong", "id": ping_id}
+
+
+def error(code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message}

@@ -48,7 +48,9 @@ class OrderCreateView(APIView):
         incoming = OrderIn(data=request.data)
         incoming.is_valid(raise_exception=True)
         try:
-            result = checkout.checkout(request.user.pk, **incoming.validated_data)
+            result = checkout.checkout(
+                request.user.pk, incoming.validated_data["course_id"], incoming.validated_data["mode"]
+            )
         except checkout.CheckoutError as error:
             raise ApiError(400, "invalid", error.message, {error.field: [error.message]}) from error
         return Response(

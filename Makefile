@@ -1,0 +1,26 @@
+# The two commands of the README: `make run` (the demo) and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test setup system-deps clean
+
+run: setup
+	$(PY) -m devstack run
+
+test: setup
+	$(PY) -m devstack test $(PYTEST_ARGS)
+
+setup: system-deps $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+clean:
+	rm -rf $(VENV) var

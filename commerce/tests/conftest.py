@@ -1,0 +1,32 @@
+from decimal import Decimal
+
+import pytest
+
+from commerce.models import Seat
+from dashboard.tests.factories import make_course, make_user
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    """Order numbers sent to fulfill_order.delay (the queue itself is tested with a real worker)."""
+    sent: list[str] = []
+    monkeypatch.setattr("commerce.checkout.fulfill_order.delay", sent.append)
+    return sent
+
+
+@pytest.fixture
+def free_seat(db) -> Seat:
+    return Seat.objects.create(course=make_course(title="Free Course"), mode="audit", price=Decimal("0"))
+
+
+@pytest.fixture
+def paid_seat(db) -> Seat:
+    return Seat.objects.create(course=make_course(title="Paid Course"), mode="verified", price=Decimal("49.00"))
+
+
+@pytest.fixture
+def shopper(client):
+    user = make_user()
+    client.force_login(user)
+    client.user = user
+    return client

@@ -1,0 +1,85 @@
+import random
+
+import pytest
+
+from commerce import fulfillment
+from commerce.fulfillment import Outcome
+from commerce.models import Order
+from dashboard.models import Enrollment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def instant(settings):
+    settings.FULFILLMENT_DELAY_SECONDS = 0
+    settings.FULFILLMENT_FAILURE_RATE = 0
+
+
+@pytest.fixture
+def open_order(shopper, free_seat, enqueued):
+    response = shopper.post(
+        "/api/v1/orders/", {"course_id": free_seat.course.key, "mode": "audit"}, content_type="application/json"
+    )
+    return Order.objects.get(number=response.json()["number"])
+
+
+def test_fulfill_activates_and_completes(open_order):
+    assert fulfillment.fulfill(open_order.number) == Outcome.FULFILLED
+    open_order.refresh_from_db()
+    assert open_order.status == "complete" and open_order.fulfilled_at
+    assert set(open_order.lines.values_list("status", flat=True)) == {"complete"}
+    assert Enrollment.objects.get().status == "active"
+
+
+def test_fulfill_is_idempotent(open_order):
+    fulfillment.fulfill(open_order.number)
+    version = Enrollment.objects.get().version
+    assert fulfillment.fulfill(open_order.number) == Outcome.ALREADY_DONE
+    assert Enrollment.objects.get().version == version
+
+
+def test_unpaid_or_unknown_order_is_not_fulfilled(shopper, paid_seat, enqueued):
+    number = shopper.post(
+        "/api/v1/orders/", {"course_id": paid_seat.course.key, "mode": "verified"}, content_type="application/json"
+    ).json()["number"]
+    assert fulfillment.fulfill(number) == Outcome.NOT_PLACED
+    assert fulfillment.fulfill("LP-UNKNOWN") == Outcome.NOT_PLACED
+    assert Order.objects.get(number=number).status == "pending"
+
+
+def test_simulated_failure_raises_transient(open_order, settings):
+    settings.FULFILLMENT_FAILURE_RATE = 1.0
+    with pytest.raises(fulfillment.TransientFulfillmentError):
+        fulfillment.fulfill(open_order.number)
+    assert Enrollment.objects.get().status == "pending"
+
+
+def test_give_up_marks_error_and_failed_with_reason(open_order):
+    assert fulfillment.give_up(open_order.number, "The platform is down.") == Outcome.FAILED
+    open_order.refresh_from_db()
+    assert open_order.status == "fulfillment_error" and open_order.failure_reason == "The platform is down."
+    enrollment = Enrollment.objects.get()
+    assert enrollment.status == "failed" and enrollment.failure_reason == "The platform is down."
+
+
+def test_error_order_completes_on_later_success(open_order):
+    fulfillment.give_up(open_order.number, "down")
+    Enrollment.objects.update(status="pending")
+    assert fulfillment.fulfill(open_order.number) == Outcome.FULFILLED
+    assert Order.objects.get().status == "complete"
+
+
+def test_give_up_after_success_changes_nothing(open_order):
+    fulfillment.fulfill(open_order.number)
+    assert fulfillment.give_up(open_order.number, "late") == Outcome.ALREADY_DONE
+    assert Enrollment.objects.get().status == "active"
+
+
+@pytest.mark.parametrize("attempt", range(12))
+def test_retry_delay_grows_with_jitter_and_cap(attempt):
+    rng = random.Random(attempt)
+    delays = [fulfillment.retry_delay(attempt, base=2, cap=600, rng=rng) for _ in range(50)]
+    ceiling = min(600, 2 * 2**attempt)
+    assert all(ceiling / 2 <= d <= ceiling for d in delays)
+    assert len(set(delays)) > 1

@@ -1,0 +1,170 @@
+"""Start, wait for and stop the stack's processes, each in its own process group."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+class StackError(RuntimeError):
+    """A process of the stack could not be started; the message says what to do."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.05) -> None:
+    """Poll ``condition`` until it holds; raise StackError naming ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise StackError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+@dataclass
+class Process:
+    """A child process in its own process group, with its output in ``log``."""
+
+    name: str
+    popen: subprocess.Popen
+    log: Path
+    extra: dict = field(default_factory=dict)
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def signal(self, sig: int) -> None:
+        if self.alive():
+            os.killpg(self.popen.pid, sig)
+
+    def stop(self, timeout: float = 10) -> None:
+        """SIGTERM the group, then SIGKILL what is left after ``timeout`` seconds."""
+        self.signal(signal.SIGTERM)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.signal(signal.SIGKILL)
+            self.popen.wait(5)
+
+    def kill(self) -> None:
+        self.signal(signal.SIGKILL)
+        self.popen.wait(5)
+
+
+def spawn(name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> Process:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"{name}.log"
+    with log.open("ab") as out:
+        popen = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    return Process(name, popen, log)
+
+
+def _expect_started(process: Process, ready: Callable[[], bool], timeout: float, what: str) -> Process:
+    def up() -> bool:
+        if not process.alive():
+            raise StackError(f"{what} exited at start; its log says:\n{process.log_text()[-3000:]}")
+        return ready()
+
+    try:
+        wait_until(up, timeout, what)
+    except StackError:
+        process.stop()
+        raise
+    return process
+
+
+# --- Redis ----------------------------------------------------------------------
+
+
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+def redis_server_binary() -> str:
+    found = shutil.which("redis-server")
+    if not found:
+        raise StackError(
+            "redis-server is not installed and no Redis answers. Install it with "
+            "'sudo apt-get install redis-server' (Debian/Ubuntu), or point REDIS_URL at a Redis."
+        )
+    return found
+
+
+def start_redis(port: int, log_dir: Path, extra_args: list[str] | None = None) -> Process:
+    """A private Redis on 127.0.0.1:``port`` that keeps nothing on disk."""
+    argv = [
+        redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
+        "--save", "", "--appendonly", "no", "--dir", str(log_dir),
+        *(extra_args or []),
+    ]
+    process = spawn(f"redis-{port}", argv, dict(os.environ), log_dir)
+    process.extra["url"] = f"redis://127.0.0.1:{port}/0"
+    return _expect_started(process, lambda: redis_answers(process.extra["url"]), 10, f"Redis on port {port}")
+
+
+def ensure_redis(url: str, log_dir: Path) -> tuple[str, Process | None]:
+    """The URL of a Redis that answers: ``url`` if it does, else a private one we start."""
+    if redis_answers(url):
+        return url, None
+    parsed = urlparse(url)
+    if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise StackError(f"No Redis answers at {url}; start it, or unset REDIS_URL to use a local one.")
+    process = start_redis(free_port(), log_dir)
+    return process.extra["url"], process
+
+
+# --- Django processes ---------------------------------------------------------
+
+
+def start_daphne(port: int, env: dict[str, str], log_dir: Path, name: str | None = None) -> Process:
+    argv = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "asgi:application"]
+    process = spawn(name or f"daphne-{port}", argv, env, log_dir)
+    process.extra["url"] = f"http://127.0.0.1:{port}"
+    return _expect_started(process, lambda: port_open("127.0.0.1", port), 30, f"Daphne on port {port}")
+
+
+def start_worker(
+    env: dict[str, str], log_dir: Path, name: str = "worker", concurrency: int = 2, beat: bool = False
+) -> Process:
+    argv = [
+        str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
+        "--concurrency", str(concurrency), "--hostname", f"{name}@%h", "--without-mingle", "--without-gossip",
+    ]
+    if beat:
+        argv.append("--beat")
+    process = spawn(name, argv, env, log_dir)
+    return _expect_started(process, lambda: " ready." in process.log_text(), 60, f"Celery worker {name}")
+
+
+def manage(args: list[str], env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)

@@ -1,0 +1,239 @@
+"""Test helpers for the live dashboard: a pytest plugin (loaded by the root conftest).
+
+Fixtures
+    stack_env          environment for child processes: the test database, Redis, queue
+    worker             a real Celery worker process on the test database (session-wide)
+    start_worker       start another worker with extra settings, stopped after the test
+    live_server_url    a real Daphne process serving asgi:application (session-wide)
+    learner            a learner with a password and a logged-in session (needs a
+                       transactional database: ``@pytest.mark.django_db(transaction=True)``)
+    make_learner       the same, as a factory, for tests with several learners
+
+Sockets
+    ``connect_dashboard(learner)`` gives an in-process DashboardSocket on the real
+    Redis channel layer; ``connect_live_dashboard(url, learner)`` one over a real
+    TCP WebSocket to a running server. Both offer ``hello``, ``receive`` and
+    ``expect_update(course_id, status="active", within=5)``, whose failure
+    message lists what arrived instead.
+"""
+import asyncio
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from devstack.processes import ROOT, Process, free_port, start_daphne, start_worker
+
+LOG_DIR = ROOT / "var" / "log" / "tests"
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for the database Django is connected to (the test one, in tests)."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or ""
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
+    from django.db import connection
+
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url(connection.settings_dict),
+        REDIS_URL=settings.REDIS_URL,
+        CHANNEL_LAYER_PREFIX=settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
+        CELERY_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE,
+        FULFILLMENT_DELAY_SECONDS="0.5",
+        FULFILLMENT_FAILURE_RATE="0",
+        FULFILLMENT_RETRY_BACKOFF_SECONDS="0.2",
+        REALTIME_HEARTBEAT_SECONDS="2",
+        DJANGO_DEBUG="0",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def worker(stack_env: dict[str, str]) -> Iterator[Process]:
+    process = start_worker(stack_env, LOG_DIR, name=f"worker-{uuid.uuid4().hex[:6]}")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def start_worker_with(stack_env: dict[str, str]):
+    """``start_worker_with(FULFILLMENT_FAILURE_RATE="1")``: a worker with changed settings."""
+    started: list[Process] = []
+
+    def start(**overrides: str) -> Process:
+        env = {**stack_env, **overrides}
+        process = start_worker(env, LOG_DIR, name=f"worker-{uuid.uuid4().hex[:6]}")
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server_url(stack_env: dict[str, str]) -> Iterator[str]:
+    process = start_daphne(free_port(), stack_env, LOG_DIR)
+    yield process.extra["url"]
+    process.stop()
+
+
+@dataclass
+class Learner:
+    user: Any
+    password: str
+    session_key: str
+
+    @property
+    def cookie_header(self) -> str:
+        return f"{settings.SESSION_COOKIE_NAME}={self.session_key}"
+
+
+@pytest.fixture
+def make_learner(db):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    def make(username: str | None = None) -> Learner:
+        username = username or f"learner-{uuid.uuid4().hex[:8]}"
+        password = "correct-horse-battery"
+        user = get_user_model().objects.create_user(username=username, password=password)
+        client = Client()
+        client.force_login(user)
+        return Learner(user, password, client.cookies[settings.SESSION_COOKIE_NAME].value)
+
+    return make
+
+
+@pytest.fixture
+def learner(make_learner) -> Learner:
+    return make_learner()
+
+
+class DashboardSocket:
+    """One dashboard socket seen from the client side, with helpers to wait for messages."""
+
+    def __init__(self, send_text, receive_text, close) -> None:
+        self._send_text = send_text
+        self._receive_text = receive_text
+        self._close = close
+        self.received: list[dict[str, Any]] = []
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self._send_text(json.dumps(message))
+
+    async def hello(self, since: int = 0) -> dict[str, Any]:
+        await self.send({"type": "hello", "since": since})
+        return await self.expect("catchup")
+
+    async def receive(self, timeout: float = 5) -> dict[str, Any]:
+        message = json.loads(await asyncio.wait_for(self._receive_text(), timeout))
+        self.received.append(message)
+        return message
+
+    async def expect(self, type_: str, within: float = 5) -> dict[str, Any]:
+        """The next message of ``type_``; others are kept in ``received``."""
+        deadline = time.monotonic() + within
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                message = await self.receive(timeout=left)
+            except asyncio.TimeoutError:
+                break
+            if message["type"] == type_:
+                return message
+        raise AssertionError(f"no {type_!r} message within {within}s; received: {self._summary()}")
+
+    async def expect_update(self, course_id: str, status: str = "active", within: float = 5) -> dict[str, Any]:
+        """Wait until an enrollment.updated (or catch-up) shows ``course_id`` in ``status``."""
+        deadline = time.monotonic() + within
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                message = await self.receive(timeout=left)
+            except asyncio.TimeoutError:
+                break
+            for enrollment in _enrollments_in(message):
+                if enrollment["course_id"] == course_id and enrollment["status"] == status:
+                    return enrollment
+        raise AssertionError(
+            f"{course_id} did not become {status!r} within {within}s; received: {self._summary()}"
+        )
+
+    async def expect_silence(self, within: float = 1) -> None:
+        try:
+            message = await self.receive(timeout=within)
+        except asyncio.TimeoutError:
+            return
+        raise AssertionError(f"expected no message, got {message}")
+
+    async def close(self) -> None:
+        await self._close()
+
+    def _summary(self) -> str:
+        return json.dumps(self.received[-20:], indent=1) if self.received else "nothing"
+
+
+def _enrollments_in(message: dict[str, Any]) -> list[dict[str, Any]]:
+    if message["type"] == "enrollment.updated":
+        return [message["enrollment"]]
+    if message["type"] == "catchup":
+        return message["enrollments"]
+    return []
+
+
+async def connect_dashboard(learner: Learner | None, origin: str = "http://localhost"):
+    """An in-process socket through asgi.application (real auth, real Redis layer).
+
+    Returns ``(socket, None)`` when accepted, ``(None, close_code)`` when refused.
+    """
+    from channels.testing import WebsocketCommunicator
+
+    from asgi import application
+
+    headers = [(b"origin", origin.encode()), (b"host", b"localhost")]
+    if learner is not None:
+        headers.append((b"cookie", learner.cookie_header.encode()))
+    communicator = WebsocketCommunicator(application, "/ws/dashboard/", headers=headers)
+    connected, _ = await communicator.connect(timeout=5)
+    if not connected:
+        return None, _
+    socket = DashboardSocket(communicator.send_to, lambda: communicator.receive_from(timeout=3600), communicator.disconnect)
+    socket.communicator = communicator
+    return socket, None
+
+
+async def connect_live_dashboard(base_url: str, learner: Learner) -> DashboardSocket:
+    """A real TCP WebSocket to a running server, logged in as ``learner``."""
+    import websockets
+
+    ws_url = base_url.replace("http://", "ws://") + "/ws/dashboard/"
+    connection = await websockets.connect(
+        ws_url, origin=base_url, additional_headers={"Cookie": learner.cookie_header}
+    )
+    socket = DashboardSocket(connection.send, connection.recv, connection.close)
+    socket.connection = connection
+    return socket
+
+
+def artifacts_dir() -> Path:
+    path = ROOT / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path

@@ -8,6 +8,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -94,7 +95,7 @@ def enqueue_fulfillment(order_number: str) -> bool:
     The order is already committed as open; it is not lost if this fails.
     """
     try:
-        fulfill_order.delay(order_number)
+        fulfill_order.apply_async([order_number], queue=settings.CELERY_TASK_DEFAULT_QUEUE)
     except Exception:
         logger.exception("order %s: could not enqueue fulfillment", order_number)
         return False

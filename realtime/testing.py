@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from realtime.asyncapi import validate_server_message
 from devstack.processes import ROOT, Process, free_port, start_daphne, start_worker
 
 LOG_DIR = ROOT / "var" / "log" / "tests"
@@ -75,12 +76,18 @@ def worker(stack_env: dict[str, str]) -> Iterator[Process]:
 
 
 @pytest.fixture
-def start_worker_with(stack_env: dict[str, str]):
-    """``start_worker_with(FULFILLMENT_FAILURE_RATE="1")``: a worker with changed settings."""
+def start_worker_with(stack_env: dict[str, str], settings):
+    """``start_worker_with(FULFILLMENT_FAILURE_RATE="1")``: a worker with changed settings.
+
+    It listens on a queue of its own, and this test's orders go to that queue,
+    so the session-wide ``worker`` never takes them.
+    """
     started: list[Process] = []
+    queue = f"{stack_env['CELERY_QUEUE']}-{uuid.uuid4().hex[:6]}"
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
 
     def start(**overrides: str) -> Process:
-        env = {**stack_env, **overrides}
+        env = {**stack_env, "CELERY_QUEUE": queue, **overrides}
         process = start_worker(env, LOG_DIR, name=f"worker-{uuid.uuid4().hex[:6]}")
         started.append(process)
         return process
@@ -146,8 +153,10 @@ class DashboardSocket:
         return await self.expect("catchup")
 
     async def receive(self, timeout: float = 5) -> dict[str, Any]:
+        """The next message; every one is checked against docs/asyncapi.yaml."""
         message = json.loads(await asyncio.wait_for(self._receive_text(), timeout))
         self.received.append(message)
+        validate_server_message(message)
         return message
 
     async def expect(self, type_: str, within: float = 5) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from dashboard.tests.factories import make_course, make_user
 
 @pytest.fixture
 def enqueued(monkeypatch):
-    """Order numbers sent to fulfill_order.delay (the queue itself is tested with a real worker)."""
+    """Order numbers sent to fulfill_order (the queue itself is tested with a real worker)."""
     sent: list[str] = []
-    monkeypatch.setattr("commerce.checkout.fulfill_order.delay", sent.append)
+    monkeypatch.setattr("commerce.checkout.fulfill_order.apply_async", lambda args, **kw: sent.append(args[0]))
     return sent
 
 

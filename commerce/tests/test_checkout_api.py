@@ -115,3 +115,14 @@ def test_html_checkout_of_unknown_course_explains(shopper, enqueued):
     response = shopper.post("/checkout/", {"course_id": "nope", "mode": "audit"}, follow=True)
     assert b"There is no course" in response.content
     assert not Order.objects.exists()
+
+
+def test_checkout_is_throttled_with_a_clear_error(shopper, free_seat, enqueued, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"checkout": "2/min", "payments": "2/min"})
+    codes = [post_order(shopper, free_seat.course.key, "audit").status_code for _ in range(3)]
+    assert codes == [201, 200, 429]
+    response = post_order(shopper, free_seat.course.key, "audit")
+    assert response.json()["error"]["code"] == "throttled"
+    assert Order.objects.count() == 1

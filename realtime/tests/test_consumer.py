@@ -1,0 +1,172 @@
+"""The dashboard consumer through asgi.application, on the real Redis channel layer."""
+import asyncio
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+
+from dashboard import enrollments
+from dashboard.tests.factories import make_course
+from realtime import protocol
+from realtime.publishing import publish_enrollment_update
+from realtime.testing import connect_dashboard
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+start = database_sync_to_async(enrollments.start)
+activate = database_sync_to_async(enrollments.activate)
+course_factory = database_sync_to_async(make_course)
+
+
+async def test_anonymous_socket_is_told_and_closed_4401():
+    socket, _ = await connect_dashboard(None)
+    error = await socket.receive()
+    assert error == {"type": "error", "code": "unauthenticated", "message": "Log in to receive updates."}
+    closed = await socket.communicator.receive_output(timeout=2)
+    assert closed["type"] == "websocket.close" and closed["code"] == protocol.CLOSE_UNAUTHENTICATED
+
+
+async def test_foreign_origin_is_refused(learner):
+    socket, code = await connect_dashboard(learner, origin="https://evil.example")
+    # Refused before accept: Daphne turns this into an HTTP 403 at the handshake.
+    assert socket is None and code is not None
+
+
+async def test_hello_gets_catchup_then_live_events(learner):
+    course, later = await course_factory(), await course_factory()
+    enrollment = await start(learner.user.pk, course, "audit")
+    socket, _ = await connect_dashboard(learner)
+
+    catchup = await socket.hello(since=0)
+    assert catchup["version"] == 1
+    assert [(e["course_id"], e["status"]) for e in catchup["enrollments"]] == [(course.key, "pending")]
+
+    await activate(enrollment.pk)
+    update = await socket.expect("enrollment.updated")
+    assert update["version"] == 2
+    assert update["enrollment"]["status"] == "active" and update["enrollment"]["course_id"] == course.key
+
+    await start(learner.user.pk, later, "verified")
+    await socket.expect_update(later.key, status="pending")
+    await socket.close()
+
+
+async def test_completed_before_socket_connected_arrives_in_catchup(learner):
+    course = await course_factory()
+    enrollment = await start(learner.user.pk, course, "audit")
+    rendered_version = 1  # what the page was rendered with
+    await activate(enrollment.pk)  # fulfillment completes before the socket exists
+
+    socket, _ = await connect_dashboard(learner)
+    catchup = await socket.hello(since=rendered_version)
+    assert [(e["course_id"], e["status"]) for e in catchup["enrollments"]] == [(course.key, "active")]
+    await socket.close()
+
+
+async def test_reconnect_with_last_version_catches_up_what_was_missed(learner):
+    course = await course_factory()
+    enrollment = await start(learner.user.pk, course, "audit")
+    socket, _ = await connect_dashboard(learner)
+    seen = (await socket.hello(since=0))["version"]
+    await socket.close()
+
+    await activate(enrollment.pk)  # happens while the socket is down
+
+    again, _ = await connect_dashboard(learner)
+    catchup = await again.hello(since=seen)
+    assert [e["status"] for e in catchup["enrollments"]] == ["active"]
+    await again.close()
+
+
+async def test_events_before_hello_are_not_sent_twice(learner):
+    course = await course_factory()
+    enrollment = await start(learner.user.pk, course, "audit")
+    socket, _ = await connect_dashboard(learner)
+    await activate(enrollment.pk)  # published before the client says hello
+    catchup = await socket.hello(since=0)
+    assert catchup["enrollments"][0]["status"] == "active"
+    await socket.expect_silence(within=0.5)
+    await socket.close()
+
+
+async def test_learners_never_see_each_others_events(make_learner):
+    alice, bob = await database_sync_to_async(make_learner)(), await database_sync_to_async(make_learner)()
+    course = await course_factory()
+    alice_socket, _ = await connect_dashboard(alice)
+    bob_socket, _ = await connect_dashboard(bob)
+    await alice_socket.hello(0)
+    await bob_socket.hello(0)
+    # Whatever bob sends, he cannot widen what he receives.
+    await bob_socket.send({"type": "hello", "since": 0, "group": f"learner.{alice.user.pk}", "user_id": alice.user.pk})
+    await bob_socket.expect("catchup")
+
+    await start(alice.user.pk, course, "audit")
+    await alice_socket.expect_update(course.key, status="pending")
+    await bob_socket.expect_silence(within=0.7)
+    await alice_socket.close()
+    await bob_socket.close()
+
+
+async def test_heartbeat_carries_the_current_version(learner, settings):
+    settings.REALTIME_HEARTBEAT_SECONDS = 0.2
+    course = await course_factory()
+    await start(learner.user.pk, course, "audit")
+    socket, _ = await connect_dashboard(learner)
+    await socket.hello(0)
+    heartbeat = await socket.expect("heartbeat", within=2)
+    assert heartbeat == {"type": "heartbeat", "version": 1}
+    await socket.close()
+
+
+async def test_duplicate_and_stale_publishes_reach_the_client_with_their_versions(learner):
+    """The server forwards what it is given; the client (status.js) drops duplicates by version."""
+    course = await course_factory()
+    enrollment = await start(learner.user.pk, course, "audit")
+    socket, _ = await connect_dashboard(learner)
+    await socket.hello(0)
+    active = await activate(enrollment.pk)
+    first = await socket.expect("enrollment.updated")
+    wire = enrollments.to_wire(active)
+    await database_sync_to_async(publish_enrollment_update)(learner.user.pk, wire, wire["version"])
+    duplicate = await socket.expect("enrollment.updated")
+    assert duplicate == first
+    await socket.close()
+
+
+@pytest.mark.parametrize(
+    "frame,code",
+    [
+        ("{not json", "malformed_json"),
+        (json.dumps({"type": "subscribe", "group": "learner.1"}), "unknown_type"),
+        (json.dumps({"type": "hello", "since": "0"}), "invalid_since"),
+        (json.dumps({"type": "hello", "since": -5}), "invalid_since"),
+        (json.dumps([1, 2]), "invalid_message"),
+        ("x" * 5000, "too_large"),
+    ],
+)
+async def test_bad_frames_get_an_error_and_the_socket_stays_usable(learner, frame, code):
+    socket, _ = await connect_dashboard(learner)
+    await socket.communicator.send_to(text_data=frame)
+    error = await socket.expect("error")
+    assert error["code"] == code and error["message"]
+    await socket.send({"type": "ping", "id": "still-there"})
+    assert (await socket.expect("pong")) == {"type": "pong", "id": "still-there"}
+    await socket.close()
+
+
+async def test_binary_frame_gets_an_error(learner):
+    socket, _ = await connect_dashboard(learner)
+    await socket.communicator.send_to(bytes_data=b"\x00\x01")
+    assert (await socket.expect("error"))["code"] == "binary_not_supported"
+    await socket.close()
+
+
+async def test_many_sockets_of_one_learner_all_receive(learner):
+    course = await course_factory()
+    sockets = [(await connect_dashboard(learner))[0] for _ in range(3)]
+    for socket in sockets:
+        await socket.hello(0)
+    await start(learner.user.pk, course, "audit")
+    await asyncio.gather(*(s.expect_update(course.key, status="pending") for s in sockets))
+    for socket in sockets:
+        await socket.close()

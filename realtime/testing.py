@@ -58,7 +58,7 @@ def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
         REDIS_URL=settings.REDIS_URL,
         CHANNEL_LAYER_PREFIX=settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
         CELERY_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE,
-        FULFILLMENT_DELAY_SECONDS="0.5",
+        FULFILLMENT_DELAY_SECONDS="1.5",  # long enough to see a pending tile
         FULFILLMENT_FAILURE_RATE="0",
         FULFILLMENT_RETRY_BACKOFF_SECONDS="0.2",
         REALTIME_HEARTBEAT_SECONDS="2",

@@ -1,9 +1,14 @@
 """Fulfillment on a real Celery worker process over the real Redis broker."""
 import pytest
+from channels.db import database_sync_to_async
 
-from commerce.models import Order
+from commerce.checkout import enqueue_fulfillment
+from commerce.models import Order, OrderLine, Seat
+from dashboard import enrollments
 from dashboard.models import Enrollment
-from devstack.processes import wait_until
+from dashboard.tests.factories import make_course
+from devstack.processes import free_port, wait_until
+from realtime.testing import connect_dashboard
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +31,7 @@ def test_worker_turns_pending_into_active(worker, shopper, free_seat):
 
     wait_until(lambda: enrollment_status(shopper.user, free_seat.course) == "active", 30, "the worker to fulfill")
     assert Order.objects.get(number=number).status == "complete"
-    assert f"order {number}: fulfilled" in worker.log_text()
+    wait_until(lambda: f"order {number}: fulfilled" in worker.log_text(), 10, "the worker to log it")
 
 
 def test_worker_gives_up_after_retries_with_reason_on_tile(start_worker_with, shopper, free_seat):
@@ -38,8 +43,41 @@ def test_worker_gives_up_after_retries_with_reason_on_tile(start_worker_with, sh
     assert order.status == "fulfillment_error"
     enrollment = Enrollment.objects.get(user=shopper.user)
     assert "did not confirm" in enrollment.failure_reason
-    log = failing.log_text()
-    assert log.count(f"order {number}: fulfillment attempt") == 3
-    assert "failed for good" in log
+    # The worker's log lines reach its file a moment after the commit.
+    wait_until(lambda: "failed for good" in failing.log_text(), 10, "the worker to log giving up")
+    assert failing.log_text().count(f"order {number}: fulfillment attempt") == 3
     tile = shopper.get("/dashboard/").content.decode()
     assert "did not confirm" in tile and 'data-role="retry"' in tile
+
+
+async def test_page_converges_when_the_workers_publish_fails(start_worker_with, make_learner, settings):
+    """The worker commits but cannot reach the channel layer's Redis: the heartbeat's
+    version tells the client it is behind, and its hello catches it up."""
+    settings.REALTIME_HEARTBEAT_SECONDS = 0.3
+    start_worker_with(
+        REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",  # the channel layer: nobody there
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,  # the broker: the real one
+    )
+    learner = await database_sync_to_async(make_learner)()
+    course = await database_sync_to_async(make_course)()
+    await database_sync_to_async(enrollments.start)(learner.user.pk, course, "audit")
+    socket, _ = await connect_dashboard(learner)
+    known = (await socket.hello(0))["version"]
+
+    def order_for_enrollment() -> str:
+        seat = Seat.objects.create(course=course, mode="audit", price=0)
+        order = Order.objects.create(number="LP-PUBFAIL", user=learner.user, total=0, status="open")
+        OrderLine.objects.create(order=order, seat=seat, price=0)
+        return order.number
+
+    number = await database_sync_to_async(order_for_enrollment)()
+    await database_sync_to_async(enqueue_fulfillment)(number)
+
+    while True:  # the client's rule: a heartbeat ahead of what we know asks for a resync
+        heartbeat = await socket.expect("heartbeat", within=30)
+        if heartbeat["version"] > known:
+            break
+    catchup = await socket.hello(since=known)
+    assert [(e["course_id"], e["status"]) for e in catchup["enrollments"]] == [(course.key, "active")]
+    assert not [m for m in socket.received if m["type"] == "enrollment.updated"], "publish should have failed"
+    await socket.close()

@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  applyCatchup,
+  applyUpdate,
+  backoffDelay,
+  initialState,
+  needsResync,
+  tileView,
+} from "../src/status.js";
+
+const course = (status, version, id = "course-v1:A+B+C") => ({
+  course_id: id,
+  course_title: "A course",
+  mode: "audit",
+  status,
+  version,
+  failure_reason: status === "failed" ? "Platform down." : "",
+  url: `/courses/${id}/`,
+});
+
+test("a live update turns the pending tile active", () => {
+  const state = initialState(1, [course("pending", 1)]);
+  const { state: next, changed } = applyUpdate(state, 2, course("active", 2));
+  assert.equal(next.tiles["course-v1:A+B+C"].status, "active");
+  assert.equal(next.contiguous, 2);
+  assert.deepEqual(changed.map((e) => e.status), ["active"]);
+});
+
+test("a duplicate event changes nothing", () => {
+  const first = applyUpdate(initialState(1, [course("pending", 1)]), 2, course("active", 2)).state;
+  const again = applyUpdate(first, 2, course("active", 2));
+  assert.deepEqual(again.changed, []);
+  assert.deepEqual(again.state, first);
+});
+
+test("an older event after a newer one does not regress the tile", () => {
+  const state = initialState(2, [course("active", 2)]);
+  const { state: next, changed } = applyUpdate(state, 1, course("pending", 1));
+  assert.equal(next.tiles["course-v1:A+B+C"].status, "active");
+  assert.deepEqual(changed, []);
+  assert.equal(next.contiguous, 2);
+});
+
+test("out-of-order events: the gap closes when the missing one arrives", () => {
+  let state = initialState(1, [course("pending", 1, "x"), course("pending", 0, "y")]);
+  state = applyUpdate(state, 3, course("active", 3, "y")).state;
+  assert.equal(state.contiguous, 1, "version 2 is still missing");
+  assert.deepEqual(state.seen, [3]);
+  assert.equal(needsResync(state, 3), true);
+  state = applyUpdate(state, 2, course("active", 2, "x")).state;
+  assert.equal(state.contiguous, 3);
+  assert.deepEqual(state.seen, []);
+  assert.equal(needsResync(state, 3), false);
+  assert.equal(state.tiles.x.status, "active");
+  assert.equal(state.tiles.y.status, "active");
+});
+
+test("a lost event is noticed through the heartbeat's version", () => {
+  const state = initialState(4, [course("pending", 4)]);
+  assert.equal(needsResync(state, 4), false);
+  assert.equal(needsResync(state, 5), true);
+});
+
+test("a catch-up applies newer tiles, skips stale ones and moves the version", () => {
+  let state = initialState(2, [course("active", 2, "a"), course("pending", 1, "b")]);
+  state = applyUpdate(state, 5, course("failed", 5, "c")).state;
+  const { state: next, changed } = applyCatchup(state, 4, [course("pending", 1, "a"), course("active", 4, "b")]);
+  assert.equal(next.tiles.a.status, "active");
+  assert.equal(next.tiles.b.status, "active");
+  assert.equal(next.contiguous, 5, "the event seen at 5 joins once 4 is known");
+  assert.deepEqual(changed.map((e) => e.course_id), ["b"]);
+});
+
+test("a catch-up adds an enrollment the page did not render", () => {
+  const { state, changed } = applyCatchup(initialState(0), 1, [course("pending", 1, "new")]);
+  assert.equal(state.tiles.new.status, "pending");
+  assert.equal(changed.length, 1);
+});
+
+test("tile views: the link is enabled only when active", () => {
+  const pending = tileView(course("pending", 1));
+  assert.equal(pending.href, null);
+  assert.equal(pending.linkDisabled, true);
+  assert.equal(pending.showIndicator, true);
+  assert.match(pending.announcement, /being prepared/);
+
+  const active = tileView(course("active", 2));
+  assert.equal(active.href, "/courses/course-v1:A+B+C/");
+  assert.equal(active.linkDisabled, false);
+  assert.equal(active.showIndicator, false);
+  assert.match(active.announcement, /is ready/);
+
+  const failed = tileView(course("failed", 3));
+  assert.equal(failed.showFailure, true);
+  assert.equal(failed.failureReason, "Platform down.");
+  assert.equal(failed.href, null);
+
+  assert.equal(tileView(course("inactive", 4)).showInactive, true);
+});
+
+test("backoff grows exponentially, stays within the cap and is jittered", () => {
+  const low = (attempt) => backoffDelay(attempt, { baseMs: 500, capMs: 30000 }, () => 0);
+  const high = (attempt) => backoffDelay(attempt, { baseMs: 500, capMs: 30000 }, () => 1);
+  assert.deepEqual([0, 1, 2, 3].map(high), [500, 1000, 2000, 4000]);
+  assert.deepEqual([0, 1, 2, 3].map(low), [250, 500, 1000, 2000]);
+  assert.equal(high(20), 30000);
+  assert.equal(low(20), 15000);
+});

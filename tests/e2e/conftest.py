@@ -1,0 +1,79 @@
+"""Headless Chromium (Debian's) driven by Playwright against the real stack."""
+import os
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from commerce.models import Seat
+from dashboard.models import Course
+from realtime.testing import Learner, artifacts_dir
+
+# Playwright's sync API keeps an event loop in the test's thread, which makes
+# Django refuse ORM calls from the test body. No async code shares that loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server_url: str, request) -> Iterator[Page]:
+    context = browser.new_context(base_url=live_server_url, viewport={"width": 1280, "height": 820})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        page.screenshot(path=str(artifacts_dir() / f"failed-{request.node.name}.png"))
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def catalog(transactional_db) -> dict[str, Seat]:
+    free = Course.objects.create(key="course-v1:E2E+FREE+2026", title="Free Course for E2E")
+    paid = Course.objects.create(key="course-v1:E2E+PAID+2026", title="Paid Course for E2E")
+    return {
+        "free": Seat.objects.create(course=free, mode="audit", price=Decimal("0")),
+        "paid": Seat.objects.create(course=paid, mode="verified", price=Decimal("49.00")),
+    }
+
+
+def open_dashboard_as(page: Page, learner: Learner, live_server_url: str) -> None:
+    """Log in by cookie (the login form has its own test) and wait for the socket."""
+    page.context.add_cookies([{"name": "sessionid", "value": learner.session_key, "url": live_server_url}])
+    page.goto("/dashboard/")
+    wait_live(page)
+
+
+def wait_live(page: Page, timeout: float = 15_000) -> None:
+    page.wait_for_selector('[data-role="connection"][data-state="live"]', timeout=timeout)
+
+
+def tile(page: Page, course_key: str, status: str | None = None) -> str:
+    selector = f'.tile[data-course-id="{course_key}"]'
+    return selector + (f'[data-status="{status}"]' if status else "")

@@ -1,0 +1,174 @@
+"""The learner's view: a tile goes from pending to active in place, whatever the push path does."""
+import pytest
+from playwright.sync_api import Page, WebSocketRoute, expect
+
+from dashboard import enrollments
+from dashboard.models import Enrollment
+from dashboard.signals import enrollment_changed
+from realtime.publishing import on_enrollment_changed, publish_enrollment_update
+from realtime.testing import artifacts_dir
+from tests.e2e.conftest import open_dashboard_as, tile, wait_live
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def mark_no_reload(page: Page) -> None:
+    page.evaluate("window.__sameDocument = true")
+
+
+def assert_no_reload(page: Page) -> None:
+    assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
+
+
+def assert_pending_look(page: Page, course_key: str) -> None:
+    pending = page.locator(tile(page, course_key, "pending"))
+    expect(pending).to_be_visible()
+    link = pending.locator('[data-role="course-link"]')
+    expect(link).not_to_have_attribute("href", r".*")
+    expect(link).to_have_attribute("aria-disabled", "true")
+    expect(pending.locator('[data-role="indicator"]')).to_be_visible()
+    expect(pending.locator('[data-role="indicator"]')).to_have_attribute("role", "status")
+
+
+def assert_active_look(page: Page, course_key: str) -> None:
+    active = page.locator(tile(page, course_key, "active"))
+    expect(active).to_be_visible(timeout=20_000)
+    link = active.locator('[data-role="course-link"]')
+    expect(link).to_have_attribute("href", f"/courses/{course_key}/")
+    expect(link).not_to_have_attribute("aria-disabled", "true")
+    expect(active.locator('[data-role="indicator"]')).to_be_hidden()
+
+
+def test_free_enrollment_goes_live_without_reload(page, live_server_url, worker, catalog, learner):
+    key = catalog["free"].course.key
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", learner.user.username)
+    page.fill("input[name=password]", learner.password)
+    page.click("button[type=submit]")
+    wait_live(page)
+
+    page.click(f'[data-role="enroll"][data-course-id="{key}"]')
+    wait_live(page)
+    mark_no_reload(page)
+    assert_pending_look(page, key)
+    page.screenshot(path=str(artifacts_dir() / "free-pending.png"))
+
+    assert_active_look(page, key)
+    assert_no_reload(page)
+    expect(page.locator('[data-role="announcer"]')).to_contain_text("is ready")
+    page.screenshot(path=str(artifacts_dir() / "free-active.png"))
+
+    page.click(f'{tile(page, key)} [data-role="course-link"]')
+    expect(page.locator("h1")).to_have_text(catalog["free"].course.title)
+
+
+def test_paid_seat_goes_live_after_payment(page, live_server_url, worker, catalog, learner):
+    key = catalog["paid"].course.key
+    open_dashboard_as(page, learner, live_server_url)
+    page.click(f'[data-role="enroll"][data-course-id="{key}"]')
+    expect(page.locator("h1")).to_have_text("Pay for your seat")
+    assert not Enrollment.objects.filter(user=learner.user).exists()
+
+    page.click('[data-role="pay"]')
+    wait_live(page)
+    mark_no_reload(page)
+    assert_pending_look(page, key)
+    page.screenshot(path=str(artifacts_dir() / "paid-pending.png"))
+    assert_active_look(page, key)
+    assert_no_reload(page)
+    page.screenshot(path=str(artifacts_dir() / "paid-active.png"))
+
+
+class SocketGate:
+    """Lets the page's WebSockets through to the server, or refuses them."""
+
+    def __init__(self, page: Page, open_: bool = True) -> None:
+        self.open = open_
+        page.route_web_socket("**/ws/dashboard/", self._route)
+
+    def _route(self, ws: WebSocketRoute) -> None:
+        if self.open:
+            ws.connect_to_server()
+        else:
+            ws.close(code=1011, reason="blocked by the test")
+
+
+def pending_enrollment(learner, seat) -> Enrollment:
+    return enrollments.start(learner.user.pk, seat.course, seat.mode)
+
+
+def last_source(page: Page) -> str:
+    return page.evaluate("window.learnerDashboard.events.at(-1).source")
+
+
+def test_socket_drop_while_fulfillment_completes_then_reconnect_catches_up(page, live_server_url, catalog, learner):
+    key = catalog["free"].course.key
+    enrollment = pending_enrollment(learner, catalog["free"])
+    gate = SocketGate(page)
+    page.route("**/api/v1/enrollments/**", lambda route: route.abort())  # no HTTP fallback here
+    open_dashboard_as(page, learner, live_server_url)
+    mark_no_reload(page)
+
+    gate.open = False
+    page.evaluate("window.learnerDashboard.dropSocket()")
+    expect(page.locator('[data-role="connection"]')).not_to_have_attribute("data-state", "live")
+    enrollments.activate(enrollment.pk)  # completes while the page has no socket
+    expect(page.locator(tile(page, key, "pending"))).to_be_visible()
+
+    gate.open = True
+    assert_active_look(page, key)
+    assert last_source(page) == "catchup"
+    assert_no_reload(page)
+
+
+def test_http_fallback_while_the_socket_cannot_open_then_back_to_push(page, live_server_url, catalog, learner):
+    key = catalog["free"].course.key
+    enrollment = pending_enrollment(learner, catalog["free"])
+    gate = SocketGate(page, open_=False)
+    page.context.add_cookies([{"name": "sessionid", "value": learner.session_key, "url": live_server_url}])
+    page.goto("/dashboard/")
+    page.wait_for_function("window.learnerDashboard && window.learnerDashboard.polling")
+
+    enrollments.activate(enrollment.pk)
+    assert_active_look(page, key)
+    assert last_source(page) == "poll"
+
+    gate.open = True
+    wait_live(page, timeout=40_000)
+    assert not page.evaluate("window.learnerDashboard.polling")
+
+
+def test_lost_publish_converges_on_the_heartbeat(page, live_server_url, catalog, learner):
+    """The worker committed and died before publishing: the heartbeat's version brings the page up to date."""
+    key = catalog["free"].course.key
+    enrollment = pending_enrollment(learner, catalog["free"])
+    open_dashboard_as(page, learner, live_server_url)
+    mark_no_reload(page)
+
+    enrollment_changed.disconnect(dispatch_uid="realtime.publish")
+    try:
+        enrollments.activate(enrollment.pk)  # committed, never published
+    finally:
+        enrollment_changed.connect(on_enrollment_changed, dispatch_uid="realtime.publish")
+
+    assert_active_look(page, key)
+    assert last_source(page) == "catchup"
+    assert page.evaluate("window.learnerDashboard.connection") == "live"
+    assert_no_reload(page)
+
+
+def test_duplicate_and_older_events_do_not_change_the_tile(page, live_server_url, catalog, learner):
+    key = catalog["free"].course.key
+    pending = pending_enrollment(learner, catalog["free"])
+    pending_wire = enrollments.to_wire(pending)
+    active_wire = enrollments.to_wire(enrollments.activate(pending.pk))
+    open_dashboard_as(page, learner, live_server_url)
+    assert_active_look(page, key)
+    seen = page.evaluate("window.learnerDashboard.events.length")
+
+    publish_enrollment_update(learner.user.pk, pending_wire, pending_wire["version"])  # older
+    publish_enrollment_update(learner.user.pk, active_wire, active_wire["version"])  # duplicate
+    page.wait_for_function(f"window.learnerDashboard.events.length >= {seen + 2}")
+
+    assert_active_look(page, key)
+    assert page.evaluate("window.learnerDashboard.events.slice(-2).map(e => e.changed)") == [0, 0]

@@ -143,6 +143,27 @@ def ensure_redis(url: str, log_dir: Path) -> tuple[str, Process | None]:
     return process.extra["url"], process
 
 
+def postgres_answers(url: str) -> bool:
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=2).close()
+    except psycopg.Error:
+        return False
+    return True
+
+
+def amqp_answers(url: str) -> bool:
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=2) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception:  # kombu raises the transport's own errors
+        return False
+    return True
+
+
 # --- Django processes ---------------------------------------------------------
 
 

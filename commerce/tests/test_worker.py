@@ -1,4 +1,6 @@
 """Fulfillment on a real Celery worker process over the real Redis broker."""
+import os
+
 import pytest
 from channels.db import database_sync_to_async
 
@@ -7,7 +9,7 @@ from commerce.models import Order, OrderLine, Seat
 from dashboard import enrollments
 from dashboard.models import Enrollment
 from dashboard.tests.factories import make_course
-from devstack.processes import free_port, wait_until
+from devstack.processes import amqp_answers, free_port, wait_until
 from realtime.testing import connect_dashboard
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,3 +83,24 @@ async def test_page_converges_when_the_workers_publish_fails(start_worker_with, 
     assert [(e["course_id"], e["status"]) for e in catchup["enrollments"]] == [(course.key, "active")]
     assert not [m for m in socket.received if m["type"] == "enrollment.updated"], "publish should have failed"
     await socket.close()
+
+
+def test_worker_over_rabbitmq(start_worker_with, shopper, free_seat, monkeypatch, settings):
+    """The same fulfillment with RabbitMQ as the broker (CELERY_BROKER_URL=amqp://...)."""
+    from commerce.tasks import fulfill_order
+    from config.celery import app
+
+    url = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+    if not amqp_answers(url):
+        pytest.skip(f"no RabbitMQ answers at {url}")
+    start_worker_with(CELERY_BROKER_URL=url)
+
+    def enqueue_over_amqp(order_number: str) -> bool:
+        with app.connection_for_write(url) as connection:
+            fulfill_order.apply_async([order_number], queue=settings.CELERY_TASK_DEFAULT_QUEUE, connection=connection)
+        return True
+
+    monkeypatch.setattr("commerce.checkout.enqueue_fulfillment", enqueue_over_amqp)
+    number = place_free_order(shopper, free_seat)
+    wait_until(lambda: enrollment_status(shopper.user, free_seat.course) == "active", 30, "fulfillment over RabbitMQ")
+    assert Order.objects.get(number=number).status == "complete"

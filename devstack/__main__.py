@@ -5,6 +5,7 @@ private one on a free port (stopped again on exit).
 """
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -44,7 +45,18 @@ def follow(processes: list[Process], stop: threading.Event) -> None:
         stop.wait(0.3)
 
 
+def interrupt_on_sigterm() -> None:
+    """Make SIGTERM and SIGHUP stop the demo the way Ctrl-C does, children included."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)
+
+
 def run_demo(port: int) -> int:
+    interrupt_on_sigterm()
     env = dict(os.environ)
     env.setdefault("DJANGO_DEBUG", "1")
     redis_url, redis_process = ensure_redis(env.get("REDIS_URL", DEFAULT_REDIS_URL), LOG_DIR)

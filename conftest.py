@@ -9,3 +9,13 @@ def _fresh_throttles():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def user_client(client):
+    """Django's test client logged in as a new learner (``user_client.user``)."""
+    from dashboard.tests.factories import make_user
+
+    client.user = make_user()
+    client.force_login(client.user)
+    return client

@@ -161,30 +161,34 @@ class DashboardSocket:
 
     async def expect(self, type_: str, within: float = 5) -> dict[str, Any]:
         """The next message of ``type_``; others are kept in ``received``."""
-        deadline = time.monotonic() + within
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                message = await self.receive(timeout=left)
-            except asyncio.TimeoutError:
-                break
-            if message["type"] == type_:
-                return message
-        raise AssertionError(f"no {type_!r} message within {within}s; received: {self._summary()}")
+        return await self._first(
+            lambda message: message if message["type"] == type_ else None,
+            within,
+            f"no {type_!r} message within {within}s",
+        )
 
     async def expect_update(self, course_id: str, status: str = "active", within: float = 5) -> dict[str, Any]:
         """Wait until an enrollment.updated (or catch-up) shows ``course_id`` in ``status``."""
+
+        def match(message: dict[str, Any]) -> dict[str, Any] | None:
+            return next(
+                (e for e in _enrollments_in(message) if e["course_id"] == course_id and e["status"] == status),
+                None,
+            )
+
+        return await self._first(match, within, f"{course_id} did not become {status!r} within {within}s")
+
+    async def _first(self, match, within: float, failure: str) -> dict[str, Any]:
+        """Receive until ``match(message)`` returns something; fail listing what arrived."""
         deadline = time.monotonic() + within
         while (left := deadline - time.monotonic()) > 0:
             try:
                 message = await self.receive(timeout=left)
             except asyncio.TimeoutError:
                 break
-            for enrollment in _enrollments_in(message):
-                if enrollment["course_id"] == course_id and enrollment["status"] == status:
-                    return enrollment
-        raise AssertionError(
-            f"{course_id} did not become {status!r} within {within}s; received: {self._summary()}"
-        )
+            if (found := match(message)) is not None:
+                return found
+        raise AssertionError(f"{failure}; received: {self._summary()}")
 
     async def expect_silence(self, within: float = 1) -> None:
         try:

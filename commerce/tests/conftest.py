@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from commerce.models import Seat
-from dashboard.tests.factories import make_course, make_user
+from dashboard.tests.factories import make_course
 
 
 @pytest.fixture
@@ -22,11 +22,3 @@ def free_seat(db) -> Seat:
 @pytest.fixture
 def paid_seat(db) -> Seat:
     return Seat.objects.create(course=make_course(title="Paid Course"), mode="verified", price=Decimal("49.00"))
-
-
-@pytest.fixture
-def shopper(client):
-    user = make_user()
-    client.force_login(user)
-    client.user = user
-    return client

@@ -17,8 +17,8 @@ def instant(settings):
 
 
 @pytest.fixture
-def open_order(shopper, free_seat, enqueued):
-    response = shopper.post(
+def open_order(user_client, free_seat, enqueued):
+    response = user_client.post(
         "/api/v1/orders/", {"course_id": free_seat.course.key, "mode": "audit"}, content_type="application/json"
     )
     return Order.objects.get(number=response.json()["number"])
@@ -39,8 +39,8 @@ def test_fulfill_is_idempotent(open_order):
     assert Enrollment.objects.get().version == version
 
 
-def test_unpaid_or_unknown_order_is_not_fulfilled(shopper, paid_seat, enqueued):
-    number = shopper.post(
+def test_unpaid_or_unknown_order_is_not_fulfilled(user_client, paid_seat, enqueued):
+    number = user_client.post(
         "/api/v1/orders/", {"course_id": paid_seat.course.key, "mode": "verified"}, content_type="application/json"
     ).json()["number"]
     assert fulfillment.fulfill(number) == Outcome.NOT_PLACED

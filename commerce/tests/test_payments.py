@@ -11,8 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pending_order(shopper, paid_seat, enqueued):
-    response = shopper.post(
+def pending_order(user_client, paid_seat, enqueued):
+    response = user_client.post(
         "/api/v1/orders/", {"course_id": paid_seat.course.key, "mode": "verified"}, content_type="application/json"
     )
     return Order.objects.get(number=response.json()["number"])
@@ -103,9 +103,9 @@ def test_replayed_notification_changes_nothing(client, pending_order, enqueued, 
     assert Enrollment.objects.get().version == 1
 
 
-def test_demo_payment_page_pays_through_the_signed_path(shopper, pending_order, enqueued, django_capture_on_commit_callbacks):
+def test_demo_payment_page_pays_through_the_signed_path(user_client, pending_order, enqueued, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = shopper.post(f"/checkout/pay/{pending_order.number}/")
+        response = user_client.post(f"/checkout/pay/{pending_order.number}/")
     assert response.status_code == 302 and response["Location"] == "/dashboard/"
     pending_order.refresh_from_db()
     assert pending_order.status == "open" and pending_order.payment_reference.startswith("demo-")

@@ -27,28 +27,28 @@ def enrollment_status(user, course) -> str:
     return Enrollment.objects.get(user=user, course=course).status
 
 
-def test_worker_turns_pending_into_active(worker, shopper, free_seat):
-    number = place_free_order(shopper, free_seat)
-    assert enrollment_status(shopper.user, free_seat.course) == "pending"
+def test_worker_turns_pending_into_active(worker, user_client, free_seat):
+    number = place_free_order(user_client, free_seat)
+    assert enrollment_status(user_client.user, free_seat.course) == "pending"
 
-    wait_until(lambda: enrollment_status(shopper.user, free_seat.course) == "active", 30, "the worker to fulfill")
+    wait_until(lambda: enrollment_status(user_client.user, free_seat.course) == "active", 30, "the worker to fulfill")
     assert Order.objects.get(number=number).status == "complete"
     wait_until(lambda: f"order {number}: fulfilled" in worker.log_text(), 10, "the worker to log it")
 
 
-def test_worker_gives_up_after_retries_with_reason_on_tile(start_worker_with, shopper, free_seat):
+def test_worker_gives_up_after_retries_with_reason_on_tile(start_worker_with, user_client, free_seat):
     failing = start_worker_with(FULFILLMENT_FAILURE_RATE="1", FULFILLMENT_MAX_RETRIES="2")
-    number = place_free_order(shopper, free_seat)
+    number = place_free_order(user_client, free_seat)
 
-    wait_until(lambda: enrollment_status(shopper.user, free_seat.course) == "failed", 30, "the task to give up")
+    wait_until(lambda: enrollment_status(user_client.user, free_seat.course) == "failed", 30, "the task to give up")
     order = Order.objects.get(number=number)
     assert order.status == "fulfillment_error"
-    enrollment = Enrollment.objects.get(user=shopper.user)
+    enrollment = Enrollment.objects.get(user=user_client.user)
     assert "did not confirm" in enrollment.failure_reason
     # The worker's log lines reach its file a moment after the commit.
     wait_until(lambda: "failed for good" in failing.log_text(), 10, "the worker to log giving up")
     assert failing.log_text().count(f"order {number}: fulfillment attempt") == 3
-    tile = shopper.get("/dashboard/").content.decode()
+    tile = user_client.get("/dashboard/").content.decode()
     assert "did not confirm" in tile and 'data-role="retry"' in tile
 
 
@@ -85,7 +85,7 @@ async def test_page_converges_when_the_workers_publish_fails(start_worker_with, 
     await socket.close()
 
 
-def test_worker_over_rabbitmq(start_worker_with, shopper, free_seat, monkeypatch, settings):
+def test_worker_over_rabbitmq(start_worker_with, user_client, free_seat, monkeypatch, settings):
     """The same fulfillment with RabbitMQ as the broker (CELERY_BROKER_URL=amqp://...)."""
     from commerce.tasks import fulfill_order
     from config.celery import app
@@ -101,6 +101,6 @@ def test_worker_over_rabbitmq(start_worker_with, shopper, free_seat, monkeypatch
         return True
 
     monkeypatch.setattr("commerce.checkout.enqueue_fulfillment", enqueue_over_amqp)
-    number = place_free_order(shopper, free_seat)
-    wait_until(lambda: enrollment_status(shopper.user, free_seat.course) == "active", 30, "fulfillment over RabbitMQ")
+    number = place_free_order(user_client, free_seat)
+    wait_until(lambda: enrollment_status(user_client.user, free_seat.course) == "active", 30, "fulfillment over RabbitMQ")
     assert Order.objects.get(number=number).status == "complete"

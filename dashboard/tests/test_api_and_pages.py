@@ -8,14 +8,6 @@ from dashboard.tests.factories import make_course, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def user_client(client):
-    user = make_user()
-    client.force_login(user)
-    client.user = user
-    return client
-
-
 def test_enrollment_list_requires_login(client):
     response = client.get("/api/v1/enrollments/")
     assert response.status_code == 403

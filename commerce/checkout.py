@@ -8,13 +8,11 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from commerce import orders
+from commerce import orders, tasks
 from commerce.models import Order, OrderLine, Seat
-from commerce.tasks import fulfill_order
 from dashboard import enrollments
 from dashboard.models import Enrollment
 
@@ -86,28 +84,14 @@ def place(order: Order) -> None:
     for line in order.lines.select_related("seat__course"):
         enrollments.start(order.user_id, line.seat.course, line.seat.mode)
     logger.info("order %s placed", order.number)
-    transaction.on_commit(lambda: enqueue_fulfillment(order.number))
-
-
-def enqueue_fulfillment(order_number: str) -> bool:
-    """Send ``fulfill_order`` to the queue; a broker error is logged, not raised.
-
-    The order is already committed as open; it is not lost if this fails.
-    """
-    try:
-        fulfill_order.apply_async([order_number], queue=settings.CELERY_TASK_DEFAULT_QUEUE)
-    except Exception:
-        logger.exception("order %s: could not enqueue fulfillment", order_number)
-        return False
-    logger.info("order %s: fulfillment enqueued", order_number)
-    return True
+    transaction.on_commit(lambda: tasks.enqueue_fulfillment(order.number))
 
 
 def _retry(order: Order) -> None:
     for line in order.lines.select_related("seat__course"):
         enrollments.start(order.user_id, line.seat.course, line.seat.mode)
     logger.info("order %s: fulfillment retried at the learner's request", order.number)
-    transaction.on_commit(lambda: enqueue_fulfillment(order.number))
+    transaction.on_commit(lambda: tasks.enqueue_fulfillment(order.number))
 
 
 def _latest_order_for_course(user_id: int, course_id: int) -> Order | None:

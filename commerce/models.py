@@ -47,9 +47,13 @@ class Order(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     placed_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
+    fulfillment_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the queued fulfillment attempt should run; the sweeper's clock."
+    )
 
     class Meta:
         ordering = ["-created"]
+        indexes = [models.Index(fields=["status", "fulfillment_due_at"], name="order_sweep")]
 
     def __str__(self) -> str:
         return self.number

@@ -1,4 +1,4 @@
-"""Celery tasks of the shop."""
+"""Celery tasks of the shop, and the one way to enqueue fulfillment."""
 import logging
 
 from celery import shared_task
@@ -39,4 +39,37 @@ def fulfill_order(self, order_number: str) -> str:
         logger.warning(
             "order %s: attempt %d failed (%s); retrying in %.1fs", order_number, attempt + 1, exc, countdown
         )
+        fulfillment.mark_due(order_number, countdown)
         raise self.retry(exc=exc, countdown=countdown)
+
+
+@shared_task(acks_late=True)
+def requeue_stalled_orders() -> list[str]:
+    """Enqueue again every placed order whose fulfillment should have run a while ago.
+
+    Run by Celery beat every FULFILLMENT_SWEEP_SECONDS. Catches tasks that
+    never reached the broker (it was down at checkout) and tasks the broker
+    lost (a Redis restart without persistence). Fulfillment is idempotent, so
+    a duplicate is harmless.
+    """
+    stalled = fulfillment.stalled_orders(settings.FULFILLMENT_STALL_SECONDS)
+    for number in stalled:
+        logger.warning("order %s: fulfillment stalled; enqueuing it again", number)
+        enqueue_fulfillment(number)
+    return stalled
+
+
+def enqueue_fulfillment(order_number: str) -> bool:
+    """Send ``fulfill_order`` to the queue; a broker error is logged, not raised.
+
+    The order is already committed as open, so it is not lost if this fails:
+    ``requeue_stalled_orders`` sends it again once its due time has passed.
+    """
+    try:
+        fulfill_order.apply_async([order_number], queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+    except Exception as exc:  # kombu raises the transport's own errors
+        logger.error("order %s: could not enqueue fulfillment (%r); the sweeper will retry", order_number, exc)
+        return False
+    fulfillment.mark_due(order_number, delay_seconds=0)
+    logger.info("order %s: fulfillment enqueued", order_number)
+    return True

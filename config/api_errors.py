@@ -4,7 +4,10 @@
 """
 from typing import Any
 
-from rest_framework import exceptions
+import logging
+
+from django.db import DatabaseError
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -26,7 +29,18 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict[str,
     return {"error": body}
 
 
+logger = logging.getLogger(__name__)
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DatabaseError):
+        # The transaction rolled back: nothing was changed, the client may retry.
+        logger.error("database unavailable during %s: %r", context["request"].path, exc)
+        return Response(
+            error_body("unavailable", "The service is briefly unavailable; nothing was changed. Please try again."),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -149,7 +149,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A checkout must not hang on a broker that is down: try briefly, then leave
+# the order to the sweeper (FULFILLMENT_STALL_SECONDS).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Fulfillment --------------------------------------------------------------
@@ -159,6 +165,17 @@ FULFILLMENT_FAILURE_RATE = env_float("FULFILLMENT_FAILURE_RATE", 0.0)
 FULFILLMENT_MAX_RETRIES = env_int("FULFILLMENT_MAX_RETRIES", 5)
 FULFILLMENT_RETRY_BACKOFF_SECONDS = env_float("FULFILLMENT_RETRY_BACKOFF_SECONDS", 2.0)
 FULFILLMENT_RETRY_BACKOFF_MAX_SECONDS = env_float("FULFILLMENT_RETRY_BACKOFF_MAX_SECONDS", 600.0)
+# An open order whose queued attempt was due this long ago is enqueued again
+# (its task never reached the broker, or the broker lost it); the sweep runs
+# on Celery beat every FULFILLMENT_SWEEP_SECONDS.
+FULFILLMENT_STALL_SECONDS = env_float("FULFILLMENT_STALL_SECONDS", 120.0)
+FULFILLMENT_SWEEP_SECONDS = env_float("FULFILLMENT_SWEEP_SECONDS", 30.0)
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stalled-orders": {
+        "task": "commerce.tasks.requeue_stalled_orders",
+        "schedule": FULFILLMENT_SWEEP_SECONDS,
+    },
+}
 
 PAYMENT_WEBHOOK_SECRET = os.environ.get("PAYMENT_WEBHOOK_SECRET", "demo-payment-secret")
 PAYMENT_NOTIFICATION_MAX_AGE_SECONDS = env_int("PAYMENT_NOTIFICATION_MAX_AGE_SECONDS", 300)

@@ -73,7 +73,7 @@ def run_demo(port: int) -> int:
         for p in (LOG_DIR / "daphne.log", LOG_DIR / "worker.log"):
             p.unlink(missing_ok=True)
         started.append(start_daphne(port, env, LOG_DIR, name="daphne"))
-        started.append(start_worker(env, LOG_DIR, name="worker"))
+        started.append(start_worker(env, LOG_DIR, name="worker", beat=True))
         print(
             f"\n  Learner dashboard demo is up: http://127.0.0.1:{port}/dashboard/\n"
             "  Log in as learner / learner-demo, enroll in a course and watch the tile go live.\n"

@@ -182,7 +182,7 @@ def start_worker(
         "--concurrency", str(concurrency), "--hostname", f"{name}@%h", "--without-mingle", "--without-gossip",
     ]
     if beat:
-        argv.append("--beat")
+        argv += ["--beat", "--schedule", str(log_dir / f"{name}-beat-schedule")]
     process = spawn(name, argv, env, log_dir)
     return _expect_started(process, lambda: " ready." in process.log_text(), 60, f"Celery worker {name}")
 

@@ -10,7 +10,7 @@ from dashboard.tests.factories import make_course
 def enqueued(monkeypatch):
     """Order numbers sent to fulfill_order (the queue itself is tested with a real worker)."""
     sent: list[str] = []
-    monkeypatch.setattr("commerce.checkout.fulfill_order.apply_async", lambda args, **kw: sent.append(args[0]))
+    monkeypatch.setattr("commerce.tasks.fulfill_order.apply_async", lambda args, **kw: sent.append(args[0]))
     return sent
 
 

@@ -4,7 +4,7 @@ import os
 import pytest
 from channels.db import database_sync_to_async
 
-from commerce.checkout import enqueue_fulfillment
+from commerce.tasks import enqueue_fulfillment
 from commerce.models import Order, OrderLine, Seat
 from dashboard import enrollments
 from dashboard.models import Enrollment
@@ -100,7 +100,7 @@ def test_worker_over_rabbitmq(start_worker_with, user_client, free_seat, monkeyp
             fulfill_order.apply_async([order_number], queue=settings.CELERY_TASK_DEFAULT_QUEUE, connection=connection)
         return True
 
-    monkeypatch.setattr("commerce.checkout.enqueue_fulfillment", enqueue_over_amqp)
+    monkeypatch.setattr("commerce.tasks.enqueue_fulfillment", enqueue_over_amqp)
     number = place_free_order(user_client, free_seat)
     wait_until(lambda: enrollment_status(user_client.user, free_seat.course) == "active", 30, "fulfillment over RabbitMQ")
     assert Order.objects.get(number=number).status == "complete"

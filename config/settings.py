@@ -123,7 +123,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "realtime.layers.VerifyingRedisChannelLayer",
         "CONFIG": {
             "hosts": [REDIS_URL],
             "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
@@ -132,6 +132,11 @@ CHANNEL_LAYERS = {
             # Above Daphne's websocket timeout, so an open socket never
             # silently falls out of its group.
             "group_expiry": 86400 * 2,
+            # Messages in Redis are encrypted and authenticated, so a party
+            # that can write to Redis cannot inject events into a dashboard.
+            "symmetric_encryption_keys": [
+                os.environ.get("CHANNEL_LAYER_ENCRYPTION_KEY", SECRET_KEY),
+            ],
         },
     }
 }
@@ -185,6 +190,11 @@ PAYMENT_NOTIFICATION_MAX_AGE_SECONDS = env_int("PAYMENT_NOTIFICATION_MAX_AGE_SEC
 # client that sees a newer one than it has asks to catch up. This bounds how
 # long a page can miss an event whose publish was lost.
 REALTIME_HEARTBEAT_SECONDS = env_float("REALTIME_HEARTBEAT_SECONDS", 20.0)
+# A socket may send this many messages a second (with this burst) before it
+# is closed with 1008; a learner may hold this many sockets per server process.
+REALTIME_CLIENT_MESSAGES_PER_SECOND = env_float("REALTIME_CLIENT_MESSAGES_PER_SECOND", 5.0)
+REALTIME_CLIENT_MESSAGE_BURST = env_float("REALTIME_CLIENT_MESSAGE_BURST", 20.0)
+REALTIME_MAX_SOCKETS_PER_LEARNER = env_int("REALTIME_MAX_SOCKETS_PER_LEARNER", 10)
 
 # --- API ----------------------------------------------------------------------
 REST_FRAMEWORK = {

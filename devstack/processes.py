@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+MAX_WEBSOCKET_MESSAGE_BYTES = 64 * 1024
 BIN = Path(sys.executable).parent
 
 
@@ -168,7 +169,13 @@ def amqp_answers(url: str) -> bool:
 
 
 def start_daphne(port: int, env: dict[str, str], log_dir: Path, name: str | None = None) -> Process:
-    argv = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "asgi:application"]
+    argv = [
+        str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+        # Frames beyond this are refused by the server (close 1009) before
+        # the application reads them; the protocol's own limit is smaller.
+        "--websocket-max-message-size", str(MAX_WEBSOCKET_MESSAGE_BYTES),
+        "asgi:application",
+    ]
     process = spawn(name or f"daphne-{port}", argv, env, log_dir)
     process.extra["url"] = f"http://127.0.0.1:{port}"
     return _expect_started(process, lambda: port_open("127.0.0.1", port), 30, f"Daphne on port {port}")

@@ -10,6 +10,8 @@ catch-up, events at or below its version are skipped as already sent.
 import asyncio
 import json
 import logging
+import time
+from collections import Counter
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -19,22 +21,34 @@ from django.conf import settings
 from dashboard import enrollments
 from realtime import protocol
 from realtime.publishing import group_for_user
+from realtime.ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
+
+# Open sockets per learner in this process (see docs/reliability.md for the
+# multi-process bound).
+open_sockets: Counter[int] = Counter()
 
 
 class DashboardConsumer(AsyncWebsocketConsumer):
     group: str | None = None
     heartbeat_task: asyncio.Task | None = None
+    counted = False
 
     async def connect(self) -> None:
+        self.bucket = TokenBucket(settings.REALTIME_CLIENT_MESSAGES_PER_SECOND, settings.REALTIME_CLIENT_MESSAGE_BURST)
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.accept()
-            await self.send_message(protocol.error("unauthenticated", "Log in to receive updates."))
-            await self.close(code=protocol.CLOSE_UNAUTHENTICATED, reason="authentication required")
+            await self.refuse(protocol.CLOSE_UNAUTHENTICATED, "unauthenticated", "Log in to receive updates.")
             return
         self.user_id: int = user.pk
+        if open_sockets[self.user_id] >= settings.REALTIME_MAX_SOCKETS_PER_LEARNER:
+            await self.refuse(
+                protocol.CLOSE_POLICY_VIOLATION, "too_many_sockets", "Too many open dashboards; close one and reload."
+            )
+            return
+        open_sockets[self.user_id] += 1
+        self.counted = True
         # The version the client is known to hold; None until its hello.
         self.sent_version: int | None = None
         self.group = group_for_user(self.user_id)
@@ -43,7 +57,17 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         self.heartbeat_task = asyncio.create_task(self.send_heartbeats())
         logger.info("socket open for user %s", self.user_id)
 
+    async def refuse(self, close_code: int, code: str, message: str) -> None:
+        """Accept only to say why, then close: browsers show no reason for a refused handshake."""
+        await self.accept()
+        await self.send_message(protocol.error(code, message))
+        await self.close(code=close_code, reason=message)
+
     async def disconnect(self, code: int) -> None:
+        if self.counted:
+            open_sockets[self.user_id] -= 1
+            if not open_sockets[self.user_id]:
+                del open_sockets[self.user_id]
         if self.heartbeat_task:
             self.heartbeat_task.cancel()
         if self.group:
@@ -54,6 +78,11 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             logger.info("socket closed for user %s (code %s)", self.user_id, code)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.bucket.allow(time.monotonic()):
+            logger.warning("user %s sent messages too fast; closing the socket", self.user_id)
+            await self.send_message(protocol.error("rate_limited", "Too many messages; slow down."))
+            await self.close(code=protocol.CLOSE_POLICY_VIOLATION, reason="rate limited")
+            return
         try:
             message = protocol.parse_client_frame(text_data, bytes_data)
         except protocol.ProtocolError as problem:

@@ -21,7 +21,7 @@ MAX_CLIENT_MESSAGE_BYTES = 4096
 
 # Close codes (4000-4999 are the application's own).
 CLOSE_UNAUTHENTICATED = 4401
-CLOSE_PROTOCOL_VIOLATION = 4400
+CLOSE_POLICY_VIOLATION = 1008  # rate limited, or too many sockets
 
 
 class ProtocolError(Exception):

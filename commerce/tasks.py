@@ -39,7 +39,11 @@ def fulfill_order(self, order_number: str) -> str:
         logger.warning(
             "order %s: attempt %d failed (%s); retrying in %.1fs", order_number, attempt + 1, exc, countdown
         )
-        fulfillment.mark_due(order_number, countdown)
+        try:
+            fulfillment.mark_due(order_number, countdown)
+        except DatabaseError:
+            # Not fatal: the sweeper may then send a duplicate, which is harmless.
+            logger.warning("order %s: could not record the retry's due time", order_number)
         raise self.retry(exc=exc, countdown=countdown)
 
 

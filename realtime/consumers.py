@@ -51,8 +51,13 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         self.counted = True
         # The version the client is known to hold; None until its hello.
         self.sent_version: int | None = None
+        try:
+            await self.channel_layer.group_add(group_for_user(self.user_id), self.channel_name)
+        except Exception as exc:  # the layer raises whatever its Redis client raises
+            logger.warning("live updates unavailable for user %s: %r", self.user_id, exc)
+            await self.refuse(protocol.CLOSE_UNAVAILABLE, "unavailable", "Live updates are briefly unavailable.")
+            return
         self.group = group_for_user(self.user_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         self.heartbeat_task = asyncio.create_task(self.send_heartbeats())
         logger.info("socket open for user %s", self.user_id)

@@ -22,6 +22,7 @@ MAX_CLIENT_MESSAGE_BYTES = 4096
 # Close codes (4000-4999 are the application's own).
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_POLICY_VIOLATION = 1008  # rate limited, or too many sockets
+CLOSE_UNAVAILABLE = 1011  # the channel layer cannot be reached; reconnect with backoff
 
 
 class ProtocolError(Exception):

@@ -31,7 +31,7 @@ import pytest
 from django.conf import settings
 
 from realtime.asyncapi import validate_server_message
-from devstack.processes import ROOT, Process, free_port, start_daphne, start_worker
+from devstack.processes import ROOT, Process, free_port, start_daphne, start_redis, start_worker
 
 LOG_DIR = ROOT / "var" / "log" / "tests"
 
@@ -95,6 +95,67 @@ def start_worker_with(stack_env: dict[str, str], settings):
     yield start
     for process in started:
         process.stop()
+
+
+@dataclass
+class Stack:
+    """Processes a test owns: a Daphne, workers and, if asked, a Redis of its own."""
+
+    url: str
+    port: int
+    env: dict[str, str]
+    daphne: Process
+    workers: list[Process]
+    redis: Process | None
+
+    def restart_daphne(self) -> None:
+        self.daphne.kill()
+        self.daphne = start_daphne(self.port, self.env, LOG_DIR, name=f"daphne-{self.port}")
+
+    def add_worker(self, **overrides: str) -> Process:
+        worker = start_worker({**self.env, **overrides}, LOG_DIR, name=f"worker-{uuid.uuid4().hex[:6]}")
+        self.workers.append(worker)
+        return worker
+
+    def processes(self) -> list[Process]:
+        return [self.daphne, *self.workers, *([self.redis] if self.redis else [])]
+
+
+@pytest.fixture
+def start_stack(stack_env: dict[str, str], settings):
+    """``start_stack(workers=2, private_redis=True, FULFILLMENT_FAILURE_RATE="0.2")``.
+
+    Its queue is its own, and so is its Redis when ``private_redis`` (the
+    channel layer and the broker; this test process's channel layer follows).
+    Everything is stopped after the test.
+    """
+    stacks: list[Stack] = []
+
+    def start(workers: int = 1, private_redis: bool = False, beat: bool = False, **overrides: str) -> Stack:
+        queue = f"{stack_env['CELERY_QUEUE']}-{uuid.uuid4().hex[:6]}"
+        env = {**stack_env, "CELERY_QUEUE": queue, **overrides}
+        settings.CELERY_TASK_DEFAULT_QUEUE = queue
+        redis_process = None
+        if private_redis:
+            redis_process = start_redis(free_port(), LOG_DIR)
+            env["REDIS_URL"] = env["CELERY_BROKER_URL"] = redis_process.extra["url"]
+            layer = {**settings.CHANNEL_LAYERS["default"]}
+            layer["CONFIG"] = {**layer["CONFIG"], "hosts": [redis_process.extra["url"]]}
+            settings.CHANNEL_LAYERS = {"default": layer}
+        port = free_port()
+        stack = Stack(f"http://127.0.0.1:{port}", port, env, None, [], redis_process)
+        stacks.append(stack)
+        stack.daphne = start_daphne(port, env, LOG_DIR, name=f"daphne-{port}")
+        for n in range(workers):
+            stack.workers.append(
+                start_worker(env, LOG_DIR, name=f"worker-{uuid.uuid4().hex[:6]}", beat=beat and n == 0)
+            )
+        return stack
+
+    yield start
+    for stack in stacks:
+        for process in stack.processes():
+            process.stop()
 
 
 @pytest.fixture(scope="session")
@@ -244,6 +305,29 @@ async def connect_live_dashboard(base_url: str, learner: Learner) -> DashboardSo
     socket = DashboardSocket(connection.send, connection.recv, connection.close)
     socket.connection = connection
     return socket
+
+
+def http_json(method: str, url: str, learner: Learner | None = None, body: Any = None) -> tuple[int, Any]:
+    """One JSON request to a running server as ``learner`` (session cookie and CSRF pair)."""
+    import urllib.error
+    import urllib.request
+
+    csrf = "t" * 32
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if learner is not None:
+        headers["Cookie"] = f"{learner.cookie_header}; {settings.CSRF_COOKIE_NAME}={csrf}"
+        headers["X-CSRFToken"] = csrf
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        try:
+            return error.code, json.loads(raw)
+        except ValueError:
+            return error.code, raw.decode(errors="replace")
 
 
 def artifacts_dir() -> Path:

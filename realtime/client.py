@@ -1,0 +1,120 @@
+"""A Python client of the dashboard protocol: what the browser's dashboard.js does, for
+tools and tests (``dashboard_watch``, the fault suite, the benchmarks).
+
+It connects with a session cookie, says ``hello`` with the highest version up
+to which it has every change, applies catch-ups and live events by version,
+resyncs when a heartbeat shows it is behind, and reconnects with backoff.
+"""
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+import websockets
+
+logger = logging.getLogger(__name__)
+
+
+class DashboardClient:
+    def __init__(
+        self,
+        base_url: str,
+        cookie_header: str,
+        since: int = 0,
+        on_message: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.ws_url = base_url.replace("http://", "ws://").replace("https://", "wss://") + "/ws/dashboard/"
+        self.origin = base_url
+        self.cookie_header = cookie_header
+        self.contiguous = since
+        self.seen: set[int] = set()
+        self.tiles: dict[str, dict[str, Any]] = {}
+        self.on_message = on_message
+        self.connected = asyncio.Event()
+        self.connections = 0
+        self.close_codes: list[int | None] = []
+        self._socket: Any = None
+
+    def statuses(self) -> dict[str, tuple[str, int]]:
+        """course_id -> (status, version), as a page would show it."""
+        return {key: (tile["status"], tile["version"]) for key, tile in self.tiles.items()}
+
+    def apply(self, message: dict[str, Any]) -> bool:
+        """Apply one server message; True when the client should send hello again."""
+        kind = message.get("type")
+        if kind == "catchup":
+            for enrollment in message["enrollments"]:
+                self._merge(enrollment)
+            self._advance(message["version"])
+        elif kind == "enrollment.updated":
+            self._merge(message["enrollment"])
+            self.seen.add(message["version"])
+            self._advance(self.contiguous)
+        elif kind == "heartbeat":
+            return message["version"] > self.contiguous
+        return False
+
+    def _merge(self, enrollment: dict[str, Any]) -> None:
+        known = self.tiles.get(enrollment["course_id"])
+        if known is None or enrollment["version"] > known["version"]:
+            self.tiles[enrollment["course_id"]] = enrollment
+
+    def _advance(self, version: int) -> None:
+        self.contiguous = max(self.contiguous, version)
+        while self.contiguous + 1 in self.seen:
+            self.contiguous += 1
+        self.seen = {v for v in self.seen if v > self.contiguous}
+
+    async def run(self, stop: asyncio.Event, base_delay: float = 0.25, max_delay: float = 5.0) -> None:
+        """Stay connected until ``stop`` is set, reconnecting with jittered backoff."""
+        attempt = 0
+        while not stop.is_set():
+            try:
+                async with websockets.connect(
+                    self.ws_url, origin=self.origin, additional_headers={"Cookie": self.cookie_header},
+                    open_timeout=5,
+                ) as socket:
+                    self._socket = socket
+                    attempt = 0
+                    self.connections += 1
+                    await self._hello()
+                    self.connected.set()
+                    await self._read(socket, stop)
+            except (OSError, websockets.WebSocketException, asyncio.TimeoutError) as exc:
+                logger.debug("dashboard socket dropped: %r", exc)
+            finally:
+                self.connected.clear()
+                if self._socket is not None:
+                    self.close_codes.append(self._socket.close_code)
+                self._socket = None
+            if stop.is_set():
+                break
+            ceiling = min(max_delay, base_delay * 2**attempt)
+            attempt += 1
+            try:
+                await asyncio.wait_for(stop.wait(), ceiling / 2 + random.random() * ceiling / 2)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _hello(self) -> None:
+        await self._socket.send(json.dumps({"type": "hello", "since": self.contiguous}))
+
+    async def _read(self, socket: Any, stop: asyncio.Event) -> None:
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while True:
+                receiving = asyncio.ensure_future(socket.recv())
+                done, _ = await asyncio.wait({receiving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if stopping in done:
+                    receiving.cancel()
+                    await socket.close()
+                    return
+                message = json.loads(receiving.result())
+                if self.on_message:
+                    self.on_message(message)
+                if self.apply(message):
+                    await self._hello()
+        finally:
+            stopping.cancel()

@@ -1,0 +1,240 @@
+"""Faults injected into real processes the tests own: workers, Redis, Daphne, the database."""
+import asyncio
+import signal
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from threading import Thread
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from commerce import checkout
+from commerce.models import Order, Seat
+from commerce.tasks import fulfill_order
+from dashboard import enrollments
+from dashboard.models import Course, Enrollment
+from devstack.processes import start_redis, wait_until
+from realtime.client import DashboardClient
+from realtime.testing import LOG_DIR, http_json
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def free_seats(count: int) -> list[Seat]:
+    return [
+        Seat.objects.create(
+            course=Course.objects.create(key=f"course-v1:Fault+C{n}+2026", title=f"Course {n}"),
+            mode="audit",
+            price=Decimal("0"),
+        )
+        for n in range(count)
+    ]
+
+
+def place(stack, learner, seat) -> tuple[int, dict]:
+    return http_json("POST", f"{stack.url}/api/v1/orders/", learner, {"course_id": seat.course.key, "mode": "audit"})
+
+
+def database_truth(user_ids) -> dict[int, dict[str, tuple[str, int]]]:
+    truth: dict[int, dict[str, tuple[str, int]]] = {uid: {} for uid in user_ids}
+    for user_id, key, status, version in Enrollment.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "course__key", "status", "version"
+    ):
+        truth[user_id][key] = (status, version)
+    return truth
+
+
+class Dashboards:
+    """Open dashboards (Python protocol clients) for many learners, run on a background loop."""
+
+    def __init__(self, url: str, learners) -> None:
+        self.clients = {l.user.pk: DashboardClient(url, l.cookie_header) for l in learners}
+        self.loop = asyncio.new_event_loop()
+        self.stop = asyncio.Event()
+        self.tasks = []
+        self.thread = Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        for client in self.clients.values():
+            self.tasks.append(asyncio.run_coroutine_threadsafe(client.run(self.stop), self.loop))
+
+    def all_connected(self) -> bool:
+        return all(c.connected.is_set() for c in self.clients.values())
+
+    def shown(self) -> dict[int, dict[str, tuple[str, int]]]:
+        return {uid: client.statuses() for uid, client in self.clients.items()}
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.stop.set)
+        for task in self.tasks:
+            task.result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@pytest.fixture
+def dashboards():
+    opened: list[Dashboards] = []
+
+    def open_(url, learners) -> Dashboards:
+        board = Dashboards(url, learners)
+        opened.append(board)
+        wait_until(board.all_connected, 60, "every dashboard to connect")
+        return board
+
+    yield open_
+    for board in opened:
+        board.close()
+
+
+def converge(board: Dashboards, user_ids, timeout: float = 60) -> None:
+    def same() -> bool:
+        return board.shown() == database_truth(user_ids)
+
+    try:
+        wait_until(same, timeout, "every dashboard to show the database's state", interval=0.25)
+    except Exception:
+        truth, shown = database_truth(user_ids), board.shown()
+        diff = {uid: (shown[uid], truth[uid]) for uid in user_ids if shown[uid] != truth[uid]}
+        raise AssertionError(f"dashboards differ from the database (shown, truth): {diff}")
+
+
+def test_worker_killed_mid_fulfillment_completes_exactly_once_after_restart(start_stack, dashboards, learner):
+    stack = start_stack(workers=1, FULFILLMENT_DELAY_SECONDS="3", CELERY_VISIBILITY_TIMEOUT="2")
+    board = dashboards(stack.url, [learner])
+    (seat,) = free_seats(1)
+    status, order = place(stack, learner, seat)
+    assert status == 201
+
+    doomed = stack.workers[0]
+    wait_until(lambda: f"order {order['number']}: fulfillment attempt 1" in doomed.log_text(), 20, "the attempt to start")
+    doomed.signal(signal.SIGKILL)  # the whole worker, pool and parent, mid-task
+    doomed.popen.wait(5)
+    assert Enrollment.objects.get(user=learner.user).status == "pending"
+
+    stack.add_worker(FULFILLMENT_DELAY_SECONDS="0.2", CELERY_VISIBILITY_TIMEOUT="2")
+    wait_until(lambda: Order.objects.get(number=order["number"]).status == "complete", 60, "redelivery")
+    enrollment = Enrollment.objects.get(user=learner.user)
+    assert enrollment.status == "active"
+    assert enrollment.version == 2, "activated exactly once: pending is 1, active is 2"
+    converge(board, [learner.user.pk])
+
+
+def test_burst_of_500_orders_from_100_learners_on_2_workers(start_stack, dashboards, make_learner):
+    stack = start_stack(
+        workers=2,
+        FULFILLMENT_DELAY_SECONDS="0",
+        FULFILLMENT_FAILURE_RATE="0.15",
+        FULFILLMENT_MAX_RETRIES="1",
+        FULFILLMENT_RETRY_BACKOFF_SECONDS="0.1",
+        THROTTLE_CHECKOUT="1000/min",
+    )
+    seats = free_seats(5)
+    learners = [make_learner() for _ in range(100)]
+    board = dashboards(stack.url, learners)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda pair: place(stack, *pair), [(l, s) for l in learners for s in seats]))
+    assert [status for status, _ in results].count(201) == 500, {s for s, _ in results}
+
+    def all_final() -> bool:
+        return not Order.objects.exclude(status__in=["complete", "fulfillment_error"]).exists()
+
+    wait_until(all_final, 240, "every order to end complete or failed", interval=0.5)
+    failed = Order.objects.filter(status="fulfillment_error")
+    assert all(order.failure_reason for order in failed)
+    assert not Enrollment.objects.filter(status="failed", failure_reason="").exists()
+    assert Enrollment.objects.count() == 500
+    converge(board, [l.user.pk for l in learners], timeout=90)
+
+
+def test_redis_restart_loses_no_order_and_dashboards_converge(start_stack, dashboards, make_learner):
+    stack = start_stack(
+        workers=1, private_redis=True, beat=True,
+        FULFILLMENT_DELAY_SECONDS="0.2", FULFILLMENT_STALL_SECONDS="3", FULFILLMENT_SWEEP_SECONDS="1",
+        REALTIME_HEARTBEAT_SECONDS="1",
+    )
+    seats = free_seats(3)
+    learners = [make_learner() for _ in range(5)]
+    board = dashboards(stack.url, learners)
+    assert all(place(stack, l, seats[0])[0] == 201 for l in learners)
+
+    port = int(stack.redis.extra["url"].rsplit(":", 1)[1].split("/")[0])
+    stack.redis.kill()  # everything in it is gone: groups, queued tasks
+    during = [place(stack, l, seats[1]) for l in learners]
+    assert {status for status, _ in during} <= {201, 503}, during
+    assert all(body.get("error", {}).get("code") == "unavailable" for status, body in during if status == 503)
+
+    stack.redis = start_redis(port, LOG_DIR)
+    after = [place(stack, l, seats[2]) for l in learners]
+    assert all(status == 201 for status, _ in after), after
+
+    placed = [body["number"] for status, body in during + after if status == 201] + list(
+        Order.objects.filter(lines__seat=seats[0]).values_list("number", flat=True)
+    )
+    wait_until(
+        lambda: Order.objects.filter(number__in=placed, status="complete").count() == len(placed),
+        90, "every placed order to complete after the restart", interval=0.5,
+    )
+    converge(board, [l.user.pk for l in learners], timeout=60)
+    assert all(client.connections >= 2 for client in board.clients.values()), "sockets should have reconnected"
+
+
+def test_daphne_restart_clients_reconnect_and_catch_up(start_stack, dashboards, learner):
+    stack = start_stack(workers=0)
+    (seat,) = free_seats(1)
+    enrollment = enrollments.start(learner.user.pk, seat.course, "audit")
+    board = dashboards(stack.url, [learner])
+    converge(board, [learner.user.pk])
+
+    stack.daphne.kill()
+    wait_until(lambda: not board.all_connected(), 10, "the socket to notice")
+    enrollments.activate(enrollment.pk)  # published while no server holds the socket
+    stack.restart_daphne()
+    converge(board, [learner.user.pk], timeout=30)
+    assert board.clients[learner.user.pk].connections == 2
+
+
+@contextmanager
+def database_outage():
+    """The database refuses the worker for a while: SQLite held locked by another
+    writer, PostgreSQL closed to new connections with the others cut."""
+    if connection.vendor == "sqlite":
+        locker = sqlite3.connect(connection.settings_dict["NAME"], timeout=30, isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        return
+    name = connection.settings_dict["NAME"]
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+
+
+def test_database_briefly_unavailable_to_the_worker(start_stack, learner, monkeypatch, settings):
+    stack = start_stack(
+        workers=1, FULFILLMENT_DELAY_SECONDS="0", FULFILLMENT_RETRY_BACKOFF_SECONDS="0.5",
+        FULFILLMENT_RETRY_BACKOFF_MAX_SECONDS="1", FULFILLMENT_MAX_RETRIES="30", DATABASE_SQLITE_TIMEOUT="0.2",
+    )
+    (seat,) = free_seats(1)
+    monkeypatch.setattr("commerce.tasks.enqueue_fulfillment", lambda number: True)  # we enqueue below
+    number = checkout.checkout(learner.user.pk, seat.course.key, "audit").order.number
+    worker = stack.workers[0]
+
+    with database_outage():
+        fulfill_order.apply_async([number], queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+        wait_until(lambda: f"order {number}: attempt 2 failed" in worker.log_text(), 30, "attempts to fail")
+    wait_until(lambda: Order.objects.get(number=number).status == "complete", 60, "a retry to complete")
+    assert Enrollment.objects.get(user=learner.user).status == "active"

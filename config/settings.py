@@ -121,25 +121,46 @@ WHITENOISE_USE_FINDERS = True
 # --- Redis, Channels, Celery ------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "realtime.layers.VerifyingRedisChannelLayer",
-        "CONFIG": {
-            "hosts": [REDIS_URL],
-            "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
-            "capacity": env_int("CHANNEL_LAYER_CAPACITY", 100),
-            "expiry": 60,
-            # Above Daphne's websocket timeout, so an open socket never
-            # silently falls out of its group.
-            "group_expiry": 86400 * 2,
-            # Messages in Redis are encrypted and authenticated, so a party
-            # that can write to Redis cannot inject events into a dashboard.
-            "symmetric_encryption_keys": [
-                os.environ.get("CHANNEL_LAYER_ENCRYPTION_KEY", SECRET_KEY),
-            ],
-        },
+CHANNEL_LAYER_KEYS = [os.environ.get("CHANNEL_LAYER_ENCRYPTION_KEY", SECRET_KEY)]
+
+
+def channel_layer_host(url: str) -> dict:
+    """A channels-redis host entry. redis-py 8 gives every socket a 5 s read
+    timeout, the same as the layer's blocking pop, so idle sockets would be cut
+    every few seconds; the read timeout must be longer than the pop."""
+    return {"address": url, "socket_timeout": 15, "socket_connect_timeout": 5}
+
+
+if os.environ.get("CHANNEL_LAYER_BACKEND", "core") == "pubsub":
+    # PUBLISH/SUBSCRIBE: no capacity, no expiry; benchmarked against the default.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [channel_layer_host(REDIS_URL)],
+                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
+                "symmetric_encryption_keys": CHANNEL_LAYER_KEYS,
+            },
+        }
     }
-}
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "realtime.layers.VerifyingRedisChannelLayer",
+            "CONFIG": {
+                "hosts": [channel_layer_host(REDIS_URL)],
+                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
+                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 100),
+                "expiry": 60,
+                # Above Daphne's websocket timeout, so an open socket never
+                # silently falls out of its group.
+                "group_expiry": 86400 * 2,
+                # Messages in Redis are encrypted and authenticated, so a party
+                # that can write to Redis cannot inject events into a dashboard.
+                "symmetric_encryption_keys": CHANNEL_LAYER_KEYS,
+            },
+        }
+    }
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "fulfillment")

@@ -30,6 +30,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from config.settings import channel_layer_host
+
 from realtime.asyncapi import validate_server_message
 from devstack.processes import ROOT, Process, free_port, start_daphne, start_redis, start_worker
 
@@ -140,7 +142,7 @@ def start_stack(stack_env: dict[str, str], settings):
             redis_process = start_redis(free_port(), LOG_DIR)
             env["REDIS_URL"] = env["CELERY_BROKER_URL"] = redis_process.extra["url"]
             layer = {**settings.CHANNEL_LAYERS["default"]}
-            layer["CONFIG"] = {**layer["CONFIG"], "hosts": [redis_process.extra["url"]]}
+            layer["CONFIG"] = {**layer["CONFIG"], "hosts": [channel_layer_host(redis_process.extra["url"])]}
             settings.CHANNEL_LAYERS = {"default": layer}
         port = free_port()
         stack = Stack(f"http://127.0.0.1:{port}", port, env, None, [], redis_process)

@@ -170,3 +170,14 @@ async def test_many_sockets_of_one_learner_all_receive(learner):
     await asyncio.gather(*(s.expect_update(course.key, status="pending") for s in sockets))
     for socket in sockets:
         await socket.close()
+
+
+async def test_an_idle_socket_keeps_receiving_past_the_redis_read_timeout(learner):
+    """redis-py 8's default 5 s read timeout once cut idle sockets every ~5 s."""
+    course = await course_factory()
+    socket, _ = await connect_dashboard(learner)
+    await socket.hello(0)
+    await socket.expect_silence(within=7)
+    await database_sync_to_async(enrollments.start)(learner.user.pk, course, "audit")
+    await socket.expect_update(course.key, status="pending")
+    await socket.close()

@@ -1,6 +1,8 @@
 """The publishing function against a Redis that is, and one that is not, there."""
 import pytest
 
+from config.settings import channel_layer_host
+
 from dashboard import enrollments
 from dashboard.models import Enrollment
 from dashboard.tests.factories import make_course, make_user
@@ -14,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def unreachable_layer(settings):
     """The channel layer pointed at a loopback port where no Redis listens."""
     layer = {**settings.CHANNEL_LAYERS["default"]}
-    layer["CONFIG"] = {**layer["CONFIG"], "hosts": [f"redis://127.0.0.1:{free_port()}/0"]}
+    layer["CONFIG"] = {**layer["CONFIG"], "hosts": [channel_layer_host(f"redis://127.0.0.1:{free_port()}/0")]}
     settings.CHANNEL_LAYERS = {"default": layer}
 
 

@@ -1,6 +1,7 @@
 """Headless Chromium (Debian's) driven by Playwright against the real stack."""
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
@@ -25,7 +26,17 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+def in_thread(function, *args):
+    """Run ``function`` on another thread and return its result.
+
+    While Playwright's sync API is open, this thread has a running event loop,
+    and ``async_to_sync`` (which publishing uses) refuses to run here.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)

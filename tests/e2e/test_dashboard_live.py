@@ -7,7 +7,7 @@ from dashboard.models import Enrollment
 from dashboard.signals import enrollment_changed
 from realtime.publishing import on_enrollment_changed, publish_enrollment_update
 from realtime.testing import artifacts_dir
-from tests.e2e.conftest import open_dashboard_as, tile, wait_live
+from tests.e2e.conftest import in_thread, open_dashboard_as, tile, wait_live
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -94,7 +94,7 @@ class SocketGate:
 
 
 def pending_enrollment(learner, seat) -> Enrollment:
-    return enrollments.start(learner.user.pk, seat.course, seat.mode)
+    return in_thread(enrollments.start, learner.user.pk, seat.course, seat.mode)
 
 
 def last_source(page: Page) -> str:
@@ -112,7 +112,7 @@ def test_socket_drop_while_fulfillment_completes_then_reconnect_catches_up(page,
     gate.open = False
     page.evaluate("window.learnerDashboard.dropSocket()")
     expect(page.locator('[data-role="connection"]')).not_to_have_attribute("data-state", "live")
-    enrollments.activate(enrollment.pk)  # completes while the page has no socket
+    in_thread(enrollments.activate, enrollment.pk)  # completes while the page has no socket
     expect(page.locator(tile(page, key, "pending"))).to_be_visible()
 
     gate.open = True
@@ -129,7 +129,7 @@ def test_http_fallback_while_the_socket_cannot_open_then_back_to_push(page, live
     page.goto("/dashboard/")
     page.wait_for_function("window.learnerDashboard && window.learnerDashboard.polling")
 
-    enrollments.activate(enrollment.pk)
+    in_thread(enrollments.activate, enrollment.pk)
     assert_active_look(page, key)
     assert last_source(page) == "poll"
 
@@ -147,7 +147,7 @@ def test_lost_publish_converges_on_the_heartbeat(page, live_server_url, catalog,
 
     enrollment_changed.disconnect(dispatch_uid="realtime.publish")
     try:
-        enrollments.activate(enrollment.pk)  # committed, never published
+        in_thread(enrollments.activate, enrollment.pk)  # committed, never published
     finally:
         enrollment_changed.connect(on_enrollment_changed, dispatch_uid="realtime.publish")
 
@@ -158,17 +158,27 @@ def test_lost_publish_converges_on_the_heartbeat(page, live_server_url, catalog,
 
 
 def test_duplicate_and_older_events_do_not_change_the_tile(page, live_server_url, catalog, learner):
+    """Events past the page's catch-up arrive out of order and twice: only the newest counts."""
     key = catalog["free"].course.key
-    pending = pending_enrollment(learner, catalog["free"])
-    pending_wire = enrollments.to_wire(pending)
-    active_wire = enrollments.to_wire(enrollments.activate(pending.pk))
-    open_dashboard_as(page, learner, live_server_url)
-    assert_active_look(page, key)
+    enrollment = pending_enrollment(learner, catalog["free"])
+    open_dashboard_as(page, learner, live_server_url)  # caught up at version 1, pending
     seen = page.evaluate("window.learnerDashboard.events.length")
 
-    publish_enrollment_update(learner.user.pk, pending_wire, pending_wire["version"])  # older
-    publish_enrollment_update(learner.user.pk, active_wire, active_wire["version"])  # duplicate
-    page.wait_for_function(f"window.learnerDashboard.events.length >= {seen + 2}")
+    enrollment_changed.disconnect(dispatch_uid="realtime.publish")  # we publish by hand below
+    try:
+        failed = in_thread(enrollments.fail, enrollment.pk, "Platform down.")  # version 2
+        in_thread(enrollments.retry, enrollment.pk)  # version 3
+        active = in_thread(enrollments.activate, enrollment.pk)  # version 4
+    finally:
+        enrollment_changed.connect(on_enrollment_changed, dispatch_uid="realtime.publish")
+    newest, older = enrollments.to_wire(active), enrollments.to_wire(failed)
+    for wire in (newest, older, newest):  # newest, then an older one, then the newest again
+        assert in_thread(publish_enrollment_update, learner.user.pk, wire, wire["version"])
 
+    page.wait_for_function(
+        f"window.learnerDashboard.events.slice({seen}).filter(e => e.source === 'push').length >= 3"
+    )
     assert_active_look(page, key)
-    assert page.evaluate("window.learnerDashboard.events.slice(-2).map(e => e.changed)") == [0, 0]
+    pushed = page.evaluate(f"window.learnerDashboard.events.slice({seen}).filter(e => e.source === 'push')"
+                           ".map(e => e.changed)")
+    assert pushed == [1, 0, 0]

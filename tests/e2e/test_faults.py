@@ -209,18 +209,22 @@ def database_outage():
             locker.execute("ROLLBACK")
             locker.close()
         return
-    name = connection.settings_dict["NAME"]
-    with connection.cursor() as cursor:
-        cursor.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [name],
+    import psycopg
+
+    name, params = connection.settings_dict["NAME"], connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    own = connection.cursor().connection.info.backend_pid
+    # A database cannot close itself to connections: do it from the maintenance one.
+    with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> %s",
+            [name, own],
         )
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+        try:
+            yield
+        finally:
+            admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
 
 
 def test_database_briefly_unavailable_to_the_worker(start_stack, learner, monkeypatch, settings):

@@ -3,13 +3,16 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup system-deps clean
+.PHONY: run test bench setup system-deps clean
 
 run: setup
 	$(PY) -m devstack run
 
 test: setup
 	$(PY) -m devstack test $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m bench $(BENCH_ARGS)
 
 setup: system-deps $(VENV)/.installed
 

@@ -1,0 +1,95 @@
+"""``python -m bench [--smoke] [--only NAME ...]``: run the scenarios, write results and reports."""
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from bench import report
+from bench.stack import BenchStack
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+FULL = {
+    "checkout_sizes": [100, 1000, 5000], "checkout_rate": 20, "checkout_seconds": 10,
+    "publish_sockets": 200, "publish_rates": [100, 200, 400, 800, 1600, 3200], "publish_seconds": 5,
+    "idle_sockets": 10000, "idle_seconds": 30,
+    "compare_dashboards": 1000, "compare_seconds": 30, "poll_intervals": [1, 5],
+    "choices": True,
+}
+SMOKE = {
+    "checkout_sizes": [10], "checkout_rate": 5, "checkout_seconds": 1,
+    "publish_sockets": 10, "publish_rates": [50], "publish_seconds": 1,
+    "idle_sockets": 30, "idle_seconds": 1,
+    "compare_dashboards": 10, "compare_seconds": 2, "poll_intervals": [1],
+    "choices": False,
+}
+SCENARIOS = ["publish", "checkout", "idle", "compare", "choices"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks that every scenario runs")
+    parser.add_argument("--only", nargs="+", choices=SCENARIOS, help="run only these scenarios")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where results go")
+    args = parser.parse_args()
+    sizes = SMOKE if args.smoke else FULL
+    wanted = [s for s in (args.only or SCENARIOS) if s != "choices" or sizes["choices"]]
+
+    stack = BenchStack()
+    os.environ.update(stack.env)
+    import django
+
+    django.setup()
+    from bench import scenarios
+    from bench.learners import create_learners
+
+    count = max(sizes["idle_sockets"], max(sizes["checkout_sizes"]), sizes["compare_dashboards"],
+                sizes["publish_sockets"])
+    scenarios.say(f"creating {count} learners with sessions")
+    learners = create_learners(count, "bench")
+    results: dict = {"machine": machine(), "sizes": sizes, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    try:
+        if "publish" in wanted:
+            scenarios.say("2. publish to socket: ours against the bare reference")
+            results["publish"] = [scenarios.publish_to_socket(stack, learners, sizes, kind=kind)
+                                  for kind in ("ours", "bare")]
+        if "checkout" in wanted:
+            scenarios.say("1. checkout to tile")
+            results["checkout"] = [scenarios.checkout_to_tile(stack, learners, n, sizes) for n in sizes["checkout_sizes"]]
+        if "idle" in wanted:
+            scenarios.say("3. open dashboards per process")
+            results["idle"] = scenarios.idle_capacity(stack, learners, sizes)
+        if "compare" in wanted:
+            scenarios.say("4. push against polling")
+            results["compare"] = scenarios.push_vs_polling(stack, learners, sizes)
+        if "choices" in wanted:
+            scenarios.say("5. channel layer and server choice")
+            results["choices"] = {
+                "publish": [scenarios.publish_to_socket(stack, learners, sizes, server=server, layer=layer, kind=kind)
+                            for server, layer, kind in [("daphne", "pubsub", "ours"), ("daphne", "pubsub", "bare"),
+                                                        ("uvicorn", "core", "ours"), ("uvicorn", "pubsub", "ours")]],
+                "checkout": [scenarios.checkout_to_tile(stack, learners, 1000, sizes, server=server, layer=layer)
+                             for server, layer in [("daphne", "pubsub"), ("uvicorn", "core"), ("uvicorn", "pubsub")]],
+            }
+    finally:
+        stack.close()
+    results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    name = "smoke" if args.smoke else "full"
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{name}.json").write_text(json.dumps(results, indent=1))
+    written = report.write(results, args.out, name, docs=not args.smoke)
+    scenarios.say("wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def machine() -> dict:
+    meminfo = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+    return {"cpus": os.cpu_count(), "memory_gib": round(int(meminfo) / 2**20, 1), "python": sys.version.split()[0],
+            "platform": platform.platform()}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""Load-client processes: socket pools, pollers and the publisher, run beside the server."""
+import asyncio
+import multiprocessing
+import random
+import time
+
+from bench import publisher, sockets
+from devstack.processes import wait_until
+
+SPAWN = multiprocessing.get_context("spawn")
+
+
+class SocketPools:
+    """Dashboards spread over processes, so no client's file limit is the bound."""
+
+    def __init__(self, url: str, learners: list[tuple[int, str]], per_process: int = 2500) -> None:
+        self.expected = len(learners)
+        self.pipes, self.processes = [], []
+        for start in range(0, len(learners), per_process):
+            ours, theirs = SPAWN.Pipe()
+            process = SPAWN.Process(target=sockets.run, args=(url, learners[start:start + per_process], theirs),
+                                    daemon=True)
+            process.start()
+            self.pipes.append(ours)
+            self.processes.append(process)
+
+    def _ask(self, command: tuple) -> list:
+        for pipe in self.pipes:
+            pipe.send(command)
+        return [pipe.recv() for pipe in self.pipes]
+
+    def open(self) -> int:
+        return sum(status["open"] for status in self._ask(("status",)))
+
+    def connects(self) -> int:
+        return sum(status["connects"] for status in self._ask(("status",)))
+
+    def wait_open(self, count: int, timeout: float, progress=None) -> float:
+        start = time.perf_counter()
+
+        def ready() -> bool:
+            now_open = self.open()
+            if progress:
+                progress(now_open)
+            return now_open >= count
+
+        wait_until(ready, timeout, f"{count} sockets to open", interval=0.5)
+        return time.perf_counter() - start
+
+    def drain(self) -> list[tuple]:
+        return [record for batch in self._ask(("drain",)) for record in batch]
+
+    def close(self) -> None:
+        self._ask(("stop",))
+        for process in self.processes:
+            process.join(10)
+
+
+def publish(env: dict, kind: str, user_ids: list[int], rate: float, seconds: float, version_base: int) -> dict:
+    ours, theirs = SPAWN.Pipe()
+    process = SPAWN.Process(target=publisher.run, args=(env, kind, user_ids, rate, seconds, version_base, theirs))
+    process.start()
+    result = ours.recv()
+    process.join(10)
+    return result
+
+
+# --- Polling ------------------------------------------------------------------
+
+
+def poll(url: str, learners: list[tuple[int, str]], interval: float, seconds: float) -> dict:
+    """Every learner polls ``/api/v1/enrollments/?since=0`` each ``interval`` s, in one client process."""
+    ours, theirs = SPAWN.Pipe()
+    process = SPAWN.Process(target=_poll_process, args=(url, learners, interval, seconds, theirs))
+    process.start()
+    result = ours.recv()
+    process.join(10)
+    return result
+
+
+def _poll_process(url: str, learners, interval: float, seconds: float, conn) -> None:
+    sockets.raise_file_limit()
+    conn.send(asyncio.run(_poll_all(url, learners, interval, seconds)))
+
+
+async def _poll_all(url: str, learners, interval: float, seconds: float) -> dict:
+    host, port = url.removeprefix("http://").split(":")
+    stats = {"requests": 0, "errors": 0, "latencies_ms": []}
+    deadline = time.perf_counter() + seconds
+    await asyncio.gather(*(_poller(host, int(port), cookie, interval, deadline, stats) for _, cookie in learners))
+    stats["latencies_ms"] = stats["latencies_ms"][:20000]
+    return stats
+
+
+async def _poller(host: str, port: int, cookie: str, interval: float, deadline: float, stats: dict) -> None:
+    await asyncio.sleep(random.random() * interval)
+    request = (f"GET /api/v1/enrollments/?since=0 HTTP/1.1\r\nHost: {host}:{port}\r\nCookie: {cookie}\r\n"
+               "Accept: application/json\r\n\r\n").encode()
+    reader = writer = None
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        try:
+            if writer is None:
+                reader, writer = await asyncio.open_connection(host, port)
+            writer.write(request)
+            keep = await _read_response(reader)
+            stats["requests"] += 1
+            stats["latencies_ms"].append((time.perf_counter() - started) * 1000)
+            if not keep:
+                writer.close()
+                writer = None
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            stats["errors"] += 1
+            writer = None
+        await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
+    if writer is not None:
+        writer.close()
+
+
+async def _read_response(reader: asyncio.StreamReader) -> bool:
+    """Read one response; True if the connection may be reused."""
+    status = await reader.readline()
+    if not status.startswith(b"HTTP/1.1 200"):
+        raise ValueError(status)
+    length, keep = 0, True
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+        elif name.lower() == "connection" and "close" in value.lower():
+            keep = False
+    await reader.readexactly(length)
+    return keep

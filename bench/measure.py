@@ -1,0 +1,54 @@
+"""Numbers from processes and samples: CPU seconds, resident memory, percentiles."""
+import os
+from statistics import quantiles
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children that have been waited for."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / TICKS
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU of a process and all its live descendants (gunicorn and Celery fork workers)."""
+    return sum(cpu_seconds(pid) for pid in [root, *descendants(root)] if os.path.exists(f"/proc/{pid}"))
+
+
+def descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, stack = [], [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def rss_bytes(pid: int) -> int:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def distribution(samples_ms: list[float]) -> dict[str, float | int | None]:
+    """p50/p95/p99/max of a list of milliseconds (None when empty)."""
+    if not samples_ms:
+        return {"count": 0, "p50": None, "p95": None, "p99": None, "max": None}
+    ordered = sorted(samples_ms)
+    if len(ordered) == 1:
+        p50 = p95 = p99 = ordered[0]
+    else:
+        cuts = quantiles(ordered, n=100, method="inclusive")
+        p50, p95, p99 = cuts[49], cuts[94], cuts[98]
+    return {"count": len(ordered), "p50": round(p50, 3), "p95": round(p95, 3), "p99": round(p99, 3),
+            "max": round(ordered[-1], 3)}

@@ -1,0 +1,46 @@
+"""A process that publishes at a steady rate: through our publishing function, or bare group_send."""
+import os
+import time
+
+
+def wire(user_id: int, version: int) -> dict:
+    key = f"course-v1:Bench+U{user_id}+2026"
+    return {"course_id": key, "course_title": "Benchmark Course", "mode": "audit", "status": "active",
+            "version": version, "failure_reason": "", "url": f"/courses/{key}/"}
+
+
+def run(env: dict, kind: str, user_ids: list[int], rate: float, duration: float, version_base: int, conn) -> None:
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    import asyncio
+    import threading
+
+    from channels.layers import get_channel_layer
+
+    from realtime.publishing import group_for_user, publish_enrollment_update
+
+    layer = get_channel_layer()
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+
+    def bare(user_id: int, version: int) -> None:
+        message = {"type": "enrollment.updated", "enrollment": wire(user_id, version), "version": version}
+        asyncio.run_coroutine_threadsafe(layer.group_send(group_for_user(user_id), message), loop).result(5)
+
+    def ours(user_id: int, version: int) -> None:
+        publish_enrollment_update(user_id, wire(user_id, version), version)
+
+    send = ours if kind == "ours" else bare
+    sent = []
+    start = time.perf_counter()
+    total = int(rate * duration)
+    for i in range(total):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)  # pacing the offered load, not waiting for a condition
+        user_id, version = user_ids[i % len(user_ids)], version_base + i
+        sent.append((user_id, version, time.time()))
+        send(user_id, version)
+    conn.send({"sent": sent, "elapsed": time.perf_counter() - start})

@@ -1,0 +1,219 @@
+"""Turn a results dict into Markdown, PNG plots and (for full runs) docs/performance.md."""
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+NOTES = Path(__file__).resolve().parent / "notes.md"
+
+
+def write(results: dict, out: Path, name: str, docs: bool) -> list[Path]:
+    plots = [p for p in (_publish_plot(results, out, name), _checkout_plot(results, out, name),
+                         _idle_plot(results, out, name), _compare_plot(results, out, name)) if p]
+    summary = out / f"{name}.md"
+    summary.write_text(markdown(results, plots, relative_to=out))
+    written = [out / f"{name}.json", summary, *plots]
+    if docs:
+        notes = NOTES.read_text() if NOTES.exists() else ""
+        DOCS.write_text(HEADER + markdown(results, plots, relative_to=DOCS.parent) + "\n" + notes)
+        written.append(DOCS)
+    return written
+
+
+HEADER = """# Performance
+
+`make bench` (about 25 minutes) starts its own stack on loopback (a private
+Redis, Daphne or uvicorn, gunicorn, Celery workers, a SQLite database under
+`var/bench/`), drives it with load clients in separate processes and writes
+`bench/results/full.json`, `bench/results/full.md`, the plots beside them, and
+this page. `python -m bench --smoke` runs every scenario at toy sizes in under a
+minute; `make test` runs it so the suite cannot rot. Client and server share
+the same 2 cores, so every claim below is a ratio or a distribution measured
+side by side in one run.
+
+"""
+
+
+def _fmt(value, unit: str = "") -> str:
+    return "n/a" if value is None else f"{value}{unit}"
+
+
+def markdown(results: dict, plots: list[Path], relative_to: Path) -> str:
+    m = results["machine"]
+    lines = [f"Run {results['started']} to {results['finished']} on {m['cpus']} CPUs, {m['memory_gib']} GiB, "
+             f"Python {m['python']}, {m['platform']}.", ""]
+    targets = _targets(results)
+    if targets:
+        lines += ["## Against the targets", "", "| Target | Measured | Met |", "| --- | --- | --- |"]
+        lines += [f"| {t} | {v} | {'yes' if ok else '**no**'} |" for t, v, ok in targets] + [""]
+    if "checkout" in results:
+        lines += ["## 1. Checkout to tile", "", "From the order API's response to the `enrollment.updated` "
+                  "(active) frame on that learner's socket; fulfillment delay 0, one worker process with 2 pool "
+                  "processes.", "", "| Dashboards open | Orders | p50 ms | p95 ms | p99 ms | max ms | lost | errors |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        lines += [f"| {r['dashboards']} | {r['orders']} | {_fmt(r['p50'])} | {_fmt(r['p95'])} | {_fmt(r['p99'])} | "
+                  f"{_fmt(r['max'])} | {r['lost']} | {r['errors']} |" for r in results["checkout"]] + [""]
+    if "publish" in results:
+        lines += ["## 2. Publish to socket", "", "The publishing function to the frame on the socket, at rising "
+                  "offered rates until p99 passes 50 ms; the bare reference is a consumer that only forwards group "
+                  "messages, on the same server and channel layer, published with a bare `group_send`.", ""]
+        lines += _publish_table(results["publish"])
+    if "idle" in results:
+        r = results["idle"]
+        lines += ["## 3. Open dashboards per process", "",
+                  f"{r['sockets']} idle sockets on one Daphne process (heartbeat every {r['heartbeat_seconds']} s): "
+                  f"**{r['bytes_per_socket'] / 1024:.1f} KiB per socket** (RSS {r['rss_baseline_mib']} → "
+                  f"{r['rss_full_mib']} MiB), idle CPU **{r['idle_cpu_cores']} cores**, ramp {r['ramp_seconds']} s, "
+                  f"all reconnected {r['reconnect_all_seconds']} s after a restart.", ""]
+    if "compare" in results:
+        c = results["compare"]
+        lines += ["## 4. Push against polling", "", f"{c['dashboards']} dashboards for {c['window_seconds']} s; "
+                  "server CPU only (the whole process tree).", "",
+                  "| Mode | Server | Interval s | Requests/s | CPU s per minute | errors | response p50 ms |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        for r in c["rows"]:
+            p50 = r.get("response_ms", {}).get("p50")
+            lines.append(f"| {r['mode']} | {r['server']} | {_fmt(r['interval'])} | {r['requests_per_second']} | "
+                         f"{r['cpu_seconds_per_minute']} | {r['errors']} | {_fmt(p50)} |")
+        lines += [""] + [f"- {line}" for line in _ratios(c)] + [""]
+    if "choices" in results:
+        lines += ["## 5. Channel layer and server", "", "Publish to socket:", ""]
+        lines += _publish_table(results["publish"] + results["choices"]["publish"])
+        lines += ["Checkout to tile at 1,000 dashboards:", "", "| Server | Layer | p50 ms | p99 ms | lost |",
+                  "| --- | --- | --- | --- | --- |"]
+        for r in [x for x in results.get("checkout", []) if x["dashboards"] == 1000] + results["choices"]["checkout"]:
+            lines.append(f"| {r['server']} | {r['layer']} | {_fmt(r['p50'])} | {_fmt(r['p99'])} | {r['lost']} |")
+        lines.append("")
+    lines += ["## Plots", ""] + [f"![{p.stem}]({_rel(p, relative_to)})" for p in plots] + [""]
+    return "\n".join(lines)
+
+
+def _rel(path: Path, base: Path) -> str:
+    import os
+
+    return os.path.relpath(path, base)
+
+
+def _publish_table(runs: list[dict]) -> list[str]:
+    lines = ["| Consumer | Server | Layer | Max sustained /s | p50 ms at each rate | p99 ms at each rate |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for r in runs:
+        p50 = ", ".join(f"{s['offered_rate']}: {_fmt(s['p50'])}" for s in r["steps"])
+        p99 = ", ".join(f"{s['offered_rate']}: {_fmt(s['p99'])}" for s in r["steps"])
+        lines.append(f"| {r['kind']} | {r['server']} | {r['layer']} | {r['max_sustained_rate']} | {p50} | {p99} |")
+    return lines + [""]
+
+
+def _overhead(results: dict) -> tuple[float | None, int | None]:
+    """Our p50 / the bare p50 at the highest rate both sustained."""
+    runs = {r["kind"]: r for r in results.get("publish", [])}
+    if {"ours", "bare"} - runs.keys():
+        return None, None
+    ours = {s["offered_rate"]: s for s in runs["ours"]["steps"]}
+    bare = {s["offered_rate"]: s for s in runs["bare"]["steps"]}
+    common = [rate for rate in ours if rate in bare and ours[rate]["p50"] and bare[rate]["p50"]
+              and not ours[rate]["lost"] and (ours[rate]["p99"] or 0) <= 50]
+    if not common:
+        return None, None
+    rate = max(common)
+    return round(ours[rate]["p50"] / bare[rate]["p50"], 2), rate
+
+
+def _ratios(compare: dict) -> list[str]:
+    rows = compare["rows"]
+    push = next(r for r in rows if r["mode"] == "push")["cpu_seconds_per_minute"] or 1e-9
+    return [f"polling every {r['interval']} s on {r['server']} costs {r['cpu_seconds_per_minute'] / push:.0f}x "
+            "the CPU of idle push" for r in rows if r["mode"] == "poll"]
+
+
+def _targets(results: dict) -> list[tuple[str, str, bool]]:
+    targets = []
+    at_1000 = [r for r in results.get("checkout", []) if r["dashboards"] == 1000]
+    if at_1000 and at_1000[0]["p99"] is not None:
+        p99 = at_1000[0]["p99"]
+        targets.append(("checkout-to-tile p99 <= 30 ms at 1,000 dashboards", f"{p99} ms", p99 <= 30))
+    ratio, rate = _overhead(results)
+    if ratio is not None:
+        targets.append(("push overhead <= 1.5x the bare reference (p50)", f"{ratio}x at {rate}/s", ratio <= 1.5))
+    idle = results.get("idle")
+    if idle and idle["sockets"] >= 10000:
+        kib = idle["bytes_per_socket"] / 1024
+        targets.append(("10,000 dashboards in one process under 40 KiB each", f"{kib:.1f} KiB", kib < 40))
+    compare = results.get("compare")
+    if compare:
+        rows = compare["rows"]
+        push = next(r for r in rows if r["mode"] == "push")["cpu_seconds_per_minute"] or 1e-9
+        for interval, goal in ((1, 100), (5, 20)):
+            row = next((r for r in rows if r["mode"] == "poll" and r["server"] == "gunicorn"
+                        and r["interval"] == interval), None)
+            if row:
+                ratio = row["cpu_seconds_per_minute"] / push
+                targets.append((f"idle push >= {goal}x cheaper than {interval} s polling on gunicorn",
+                                f"{ratio:.0f}x", ratio >= goal))
+    return targets
+
+
+def _publish_plot(results: dict, out: Path, name: str) -> Path | None:
+    runs = results.get("publish", []) + results.get("choices", {}).get("publish", [])
+    if not runs:
+        return None
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for r in runs:
+        rates = [s["offered_rate"] for s in r["steps"] if s["p99"] is not None]
+        label = f"{r['kind']} · {r['server']} · {r['layer']}"
+        line, = ax.plot(rates, [s["p99"] for s in r["steps"] if s["p99"] is not None], marker="o", label=f"{label} p99")
+        ax.plot(rates, [s["p50"] for s in r["steps"] if s["p99"] is not None], marker=".", linestyle="--",
+                color=line.get_color(), label=f"{label} p50")
+    ax.axhline(50, color="grey", linewidth=0.8)
+    ax.set(xscale="log", yscale="log", xlabel="offered publishes per second", ylabel="publish to socket, ms",
+           title="Publish to socket")
+    ax.legend(fontsize=7)
+    return _save(fig, out / f"{name}-publish.png")
+
+
+def _checkout_plot(results: dict, out: Path, name: str) -> Path | None:
+    runs = results.get("checkout")
+    if not runs:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sizes = [r["dashboards"] for r in runs]
+    for key in ("p50", "p95", "p99"):
+        ax.plot(sizes, [r[key] for r in runs], marker="o", label=key)
+    ax.axhline(30, color="grey", linewidth=0.8, label="target p99")
+    ax.set(xscale="log", xlabel="dashboards open", ylabel="checkout response to active frame, ms",
+           title="Checkout to tile")
+    ax.legend()
+    return _save(fig, out / f"{name}-checkout.png")
+
+
+def _idle_plot(results: dict, out: Path, name: str) -> Path | None:
+    idle = results.get("idle")
+    if not idle or not idle["ramp"]:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot([n for n, _ in idle["ramp"]], [rss / 2**20 for _, rss in idle["ramp"]], marker=".")
+    ax.set(xlabel="open sockets", ylabel="Daphne RSS, MiB", title="Memory of one Daphne process")
+    return _save(fig, out / f"{name}-idle.png")
+
+
+def _compare_plot(results: dict, out: Path, name: str) -> Path | None:
+    compare = results.get("compare")
+    if not compare:
+        return None
+    rows = compare["rows"]
+    labels = ["push (idle)" if r["mode"] == "push" else f"poll {r['interval']}s\n{r['server']}" for r in rows]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.bar(labels, [max(r["cpu_seconds_per_minute"], 1e-3) for r in rows], color=["#12805c"] + ["#3b5bdb"] * (len(rows) - 1))
+    ax.set(yscale="log", ylabel="server CPU seconds per minute",
+           title=f"{compare['dashboards']} open dashboards: push against polling")
+    return _save(fig, out / f"{name}-compare.png")
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

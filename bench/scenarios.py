@@ -1,0 +1,216 @@
+"""The five scenarios. Each takes the stack, learners and sizes, prints progress, returns a dict."""
+import asyncio
+import time
+from decimal import Decimal
+
+from bench import clients
+from bench.measure import distribution, rss_bytes, tree_cpu_seconds
+from bench.stack import BenchStack
+from devstack.processes import wait_until
+
+P99_LIMIT_MS = 50.0
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def join_latencies(sent: list[tuple], received: list[tuple]) -> tuple[list[float], int]:
+    """Milliseconds from publish to frame, matched on (user, version); and how many never arrived."""
+    arrived = {(user, version): at for user, version, _course, _status, at in received}
+    latencies = [(arrived[(user, version)] - at) * 1000 for user, version, at in sent if (user, version) in arrived]
+    return latencies, len(sent) - len(latencies)
+
+
+def drain_until_quiet(pools: clients.SocketPools, expected: int, timeout: float = 10) -> list[tuple]:
+    records: list[tuple] = []
+
+    def enough() -> bool:
+        records.extend(pools.drain())
+        return len(records) >= expected
+
+    try:
+        wait_until(enough, timeout, "frames", interval=0.2)
+    except Exception:
+        records.extend(pools.drain())
+    return records
+
+
+# --- 2. Publish to socket ------------------------------------------------------
+
+
+def publish_to_socket(stack: BenchStack, learners, sizes: dict, server: str = "daphne", layer: str = "core",
+                      kind: str = "ours") -> dict:
+    app = "asgi:application" if kind == "ours" else "bench.bare_asgi:application"
+    process = stack.server(server, app=app, CHANNEL_LAYER_BACKEND=layer)
+    group = learners[: sizes["publish_sockets"]]
+    pools = clients.SocketPools(process.extra["url"], group)
+    pools.wait_open(len(group), 60)
+    env = {**stack.env, "CHANNEL_LAYER_BACKEND": layer}
+    steps, version = [], 1_000_000
+    for rate in sizes["publish_rates"]:
+        result = clients.publish(env, kind, [uid for uid, _ in group], rate, sizes["publish_seconds"], version)
+        version += len(result["sent"]) + 1
+        received = drain_until_quiet(pools, len(result["sent"]))
+        latencies, lost = join_latencies(result["sent"], received)
+        step = {"offered_rate": rate, "achieved_rate": round(len(result["sent"]) / result["elapsed"], 1),
+                "lost": lost, **distribution(latencies)}
+        steps.append(step)
+        say(f"  publish->socket {kind}/{server}/{layer} @ {rate}/s: achieved {step['achieved_rate']}/s, "
+            f"p50 {step['p50']} ms, p99 {step['p99']} ms, lost {lost}")
+        if lost or (step["p99"] or 0) > P99_LIMIT_MS or step["achieved_rate"] < 0.9 * rate:
+            break
+    pools.close()
+    stack.stop(process)
+    sustained = [s for s in steps if not s["lost"] and (s["p99"] or 0) <= P99_LIMIT_MS
+                 and s["achieved_rate"] >= 0.9 * s["offered_rate"]]
+    return {"kind": kind, "server": server, "layer": layer, "sockets": len(group), "steps": steps,
+            "max_sustained_rate": max((s["achieved_rate"] for s in sustained), default=0)}
+
+
+# --- 1. Checkout to tile ---------------------------------------------------------
+
+
+def checkout_to_tile(stack: BenchStack, learners, dashboards: int, sizes: dict, server: str = "daphne",
+                     layer: str = "core") -> dict:
+    from commerce.models import Seat
+    from dashboard.models import Course
+
+    process = stack.server(server, CHANNEL_LAYER_BACKEND=layer)
+    worker = stack.worker(concurrency=2, CHANNEL_LAYER_BACKEND=layer)
+    group = learners[:dashboards]
+    pools = clients.SocketPools(process.extra["url"], group)
+    pools.wait_open(len(group), 300, progress=lambda n: None)
+    orders = int(sizes["checkout_rate"] * sizes["checkout_seconds"])
+    courses_needed = -(-orders // len(group))
+    tag = f"{server}-{layer}-{dashboards}-{time.monotonic_ns()}"
+    seats = [Seat.objects.create(course=Course.objects.create(key=f"course-v1:Bench+{tag}+{n}", title="Bench"),
+                                 mode="audit", price=Decimal("0")) for n in range(courses_needed)]
+    say(f"  checkout->tile {server}/{layer}: {len(group)} dashboards open, placing {orders} orders "
+        f"at {sizes['checkout_rate']}/s")
+    placed = asyncio.run(_place_orders(process.extra["url"], group, seats, sizes["checkout_rate"], orders))
+    received = drain_until_quiet(pools, len(placed) * 2, timeout=30)
+    active = {(user, course): at for user, _v, course, status, at in received if status == "active"}
+    latencies = [(active[key] - at) * 1000 for key, at in placed.items() if key in active]
+    pools.close()
+    stack.stop(worker)
+    stack.stop(process)
+    result = {"dashboards": len(group), "orders": orders, "server": server, "layer": layer,
+              "errors": orders - len(placed), "lost": len(placed) - len(latencies), **distribution(latencies)}
+    say(f"  checkout->tile {len(group)} dashboards: p50 {result['p50']} ms, p99 {result['p99']} ms, "
+        f"lost {result['lost']}, errors {result['errors']}")
+    return result
+
+
+async def _place_orders(url: str, group, seats, rate: float, count: int) -> dict:
+    import httpx
+
+    csrf = "b" * 32
+    placed: dict[tuple[int, str], float] = {}
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        async def one(i: int) -> None:
+            user_id, cookie = group[i % len(group)]
+            seat = seats[i // len(group)]
+            response = await client.post(
+                "/api/v1/orders/", json={"course_id": seat.course.key, "mode": "audit"},
+                headers={"Cookie": f"{cookie}; csrftoken={csrf}", "X-CSRFToken": csrf},
+            )
+            if response.status_code == 201:
+                placed[(user_id, seat.course.key)] = time.time()
+
+        start, tasks = time.perf_counter(), []
+        for i in range(count):
+            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(i)))
+        await asyncio.gather(*tasks)
+    return placed
+
+
+# --- 3. Open dashboards per process ----------------------------------------------
+
+
+def idle_capacity(stack: BenchStack, learners, sizes: dict) -> dict:
+    import urllib.request
+
+    process = stack.server("daphne")
+    url = process.extra["url"]
+    urllib.request.urlopen(f"{url}/accounts/login/").read()  # Django warmed up
+    baseline = rss_bytes(process.popen.pid)
+    group = learners[: sizes["idle_sockets"]]
+    pools = clients.SocketPools(url, group)
+    marks: list[tuple[int, int]] = []
+
+    def progress(now_open: int) -> None:
+        marks.append((now_open, rss_bytes(process.popen.pid)))
+        if len(marks) % 10 == 0:
+            say(f"  idle sockets: {now_open}/{len(group)} open, RSS {marks[-1][1] / 2**20:.0f} MiB")
+
+    ramp = pools.wait_open(len(group), 900, progress)
+    full = rss_bytes(process.popen.pid)
+    cpu_before, started = tree_cpu_seconds(process.popen.pid), time.perf_counter()
+    time.sleep(sizes["idle_seconds"])  # the measurement window itself
+    idle_cpu = (tree_cpu_seconds(process.popen.pid) - cpu_before) / (time.perf_counter() - started)
+
+    port = int(url.rsplit(":", 1)[1])
+    process.kill()
+    stack.running.remove(process)
+    wait_until(lambda: pools.open() == 0, 60, "every socket to notice the restart", interval=0.2)
+    restarted = time.perf_counter()
+    process = stack.server("daphne", port=port)
+    pools.wait_open(len(group), 900)
+    reconnect = time.perf_counter() - restarted
+    pools.close()
+    stack.stop(process)
+    result = {
+        "sockets": len(group), "ramp_seconds": round(ramp, 1), "rss_baseline_mib": round(baseline / 2**20, 1),
+        "rss_full_mib": round(full / 2**20, 1), "bytes_per_socket": round((full - baseline) / len(group)),
+        "idle_cpu_cores": round(idle_cpu, 4), "reconnect_all_seconds": round(reconnect, 1),
+        "heartbeat_seconds": float(stack.env.get("REALTIME_HEARTBEAT_SECONDS", 20)),
+        "ramp": marks[:: max(1, len(marks) // 50)],
+    }
+    say(f"  idle: {result['bytes_per_socket'] / 1024:.1f} KiB per socket, {result['idle_cpu_cores']} cores idle, "
+        f"all reconnected in {result['reconnect_all_seconds']} s")
+    return result
+
+
+# --- 4. Push against polling ------------------------------------------------------
+
+
+def push_vs_polling(stack: BenchStack, learners, sizes: dict) -> dict:
+    group = learners[: sizes["compare_dashboards"]]
+    window = sizes["compare_seconds"]
+    rows = []
+
+    process = stack.server("daphne")
+    pools = clients.SocketPools(process.extra["url"], group)
+    pools.wait_open(len(group), 300)
+    time.sleep(min(5, window))  # let the connect burst settle before measuring
+    cpu = _cpu_during(process, lambda: time.sleep(window))  # idle push: nothing but heartbeats
+    rows.append({"mode": "push", "server": "daphne", "interval": None, "requests_per_second": 0.0,
+                 "cpu_seconds_per_minute": round(cpu * 60 / window, 3), "errors": 0})
+    pools.close()
+    stack.stop(process)
+    say(f"  push idle, {len(group)} dashboards: {rows[-1]['cpu_seconds_per_minute']} CPU s/min")
+
+    for server in ("daphne", "gunicorn"):
+        process = stack.server(server)
+        clients.poll(process.extra["url"], group, 1, min(5, window))  # warm up: imports, connections
+        for interval in sizes["poll_intervals"]:
+            stats: dict = {}
+            cpu = _cpu_during(process, lambda: stats.update(clients.poll(process.extra["url"], group, interval, window)))
+            rows.append({
+                "mode": "poll", "server": server, "interval": interval,
+                "requests_per_second": round(stats["requests"] / window, 1),
+                "cpu_seconds_per_minute": round(cpu * 60 / window, 3), "errors": stats["errors"],
+                "response_ms": distribution(stats["latencies_ms"]),
+            })
+            say(f"  poll every {interval}s on {server}: {rows[-1]['requests_per_second']} req/s, "
+                f"{rows[-1]['cpu_seconds_per_minute']} CPU s/min, {stats['errors']} errors")
+        stack.stop(process)
+    return {"dashboards": len(group), "window_seconds": window, "rows": rows}
+
+
+def _cpu_during(process, action) -> float:
+    before = tree_cpu_seconds(process.popen.pid)
+    action()
+    return tree_cpu_seconds(process.popen.pid) - before

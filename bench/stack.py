@@ -1,0 +1,112 @@
+"""The benchmark's own stack: a private Redis, a fresh database, servers and workers."""
+import os
+import resource
+import subprocess
+import uuid
+from pathlib import Path
+
+from devstack.processes import (
+    BIN,
+    MAX_WEBSOCKET_MESSAGE_BYTES,
+    ROOT,
+    Process,
+    free_port,
+    manage,
+    port_open,
+    start_redis,
+    start_worker,
+    wait_until,
+)
+
+BENCH_DIR = ROOT / "var" / "bench"
+
+
+def raise_file_limit() -> None:
+    """As many open files as the hard limit allows (10,000 sockets need it)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def bench_env(redis_url: str, database: Path, **overrides: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=f"sqlite:///{database}",
+        REDIS_URL=redis_url,
+        CELERY_BROKER_URL=redis_url,
+        CELERY_QUEUE=f"bench-{uuid.uuid4().hex[:6]}",
+        CHANNEL_LAYER_PREFIX="bench",
+        FULFILLMENT_DELAY_SECONDS="0",
+        LOG_LEVEL="WARNING",
+        DJANGO_DEBUG="0",
+        THROTTLE_CHECKOUT="100000/min",
+        REALTIME_MAX_SOCKETS_PER_LEARNER="1000",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(overrides)
+    return env
+
+
+def start_server(
+    kind: str, env: dict[str, str], log_dir: Path, app: str = "asgi:application", port: int | None = None
+) -> Process:
+    """``daphne``, ``uvicorn`` (both ASGI, one process) or ``gunicorn`` (WSGI, 2 workers)."""
+    port = port or free_port()
+    argv = {
+        "daphne": [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+                   "--websocket-max-message-size", str(MAX_WEBSOCKET_MESSAGE_BYTES), app],
+        "uvicorn": [str(BIN / "uvicorn"), app, "--host", "127.0.0.1", "--port", str(port),
+                    "--no-access-log", "--log-level", "warning", "--ws", "websockets",
+                    "--ws-max-size", str(MAX_WEBSOCKET_MESSAGE_BYTES)],
+        "gunicorn": [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                     "--workers", "2", "--log-level", "warning"],
+    }[kind]
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"{kind}-{port}.log"
+    with log.open("ab") as out:
+        popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                 start_new_session=True, preexec_fn=raise_file_limit)
+    process = Process(f"{kind}-{port}", popen, log)
+    process.extra["url"] = f"http://127.0.0.1:{port}"
+    wait_until(lambda: port_open("127.0.0.1", port) or not process.alive(), 30, f"{kind} to listen")
+    if not process.alive():
+        raise RuntimeError(f"{kind} did not start:\n{process.log_text()[-2000:]}")
+    return process
+
+
+class BenchStack:
+    """One private Redis and one database for the whole run; servers and workers per scenario."""
+
+    def __init__(self) -> None:
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)
+        self.log_dir = BENCH_DIR / "logs"
+        self.database = BENCH_DIR / "bench.sqlite3"
+        for stale in BENCH_DIR.glob("bench.sqlite3*"):
+            stale.unlink()
+        self.redis = start_redis(free_port(), self.log_dir, ["--maxmemory-policy", "noeviction"])
+        self.env = bench_env(self.redis.extra["url"], self.database)
+        manage(["migrate", "--noinput", "-v", "0"], self.env)
+        self.running: list[Process] = []
+
+    def server(
+        self, kind: str = "daphne", app: str = "asgi:application", port: int | None = None, **overrides: str
+    ) -> Process:
+        process = start_server(kind, {**self.env, **overrides}, self.log_dir, app, port)
+        self.running.append(process)
+        return process
+
+    def worker(self, concurrency: int = 2, **overrides: str) -> Process:
+        process = start_worker({**self.env, **overrides}, self.log_dir, name=f"worker-{uuid.uuid4().hex[:6]}",
+                               concurrency=concurrency)
+        self.running.append(process)
+        return process
+
+    def stop(self, process: Process) -> None:
+        process.stop()
+        if process in self.running:
+            self.running.remove(process)
+
+    def close(self) -> None:
+        for process in reversed(self.running):
+            process.stop()
+        self.redis.stop()

@@ -1,0 +1,26 @@
+"""The benchmark suite at toy sizes, so it cannot rot: every scenario runs and reports."""
+import json
+import subprocess
+import sys
+
+from devstack.processes import ROOT
+
+
+def test_every_scenario_runs_and_loses_nothing(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    results = json.loads((tmp_path / "smoke.json").read_text())
+
+    assert [r["kind"] for r in results["publish"]] == ["ours", "bare"]
+    for publish in results["publish"]:
+        assert publish["steps"] and all(step["lost"] == 0 for step in publish["steps"])
+        assert publish["max_sustained_rate"] > 0
+    assert all(r["lost"] == 0 and r["errors"] == 0 and r["count"] == r["orders"] for r in results["checkout"])
+    assert results["idle"]["sockets"] == 30 and results["idle"]["reconnect_all_seconds"] > 0
+    modes = {(row["mode"], row["server"]) for row in results["compare"]["rows"]}
+    assert modes == {("push", "daphne"), ("poll", "daphne"), ("poll", "gunicorn")}
+    assert all(row["errors"] == 0 for row in results["compare"]["rows"])
+    for plot in ("publish", "checkout", "idle", "compare"):
+        assert (tmp_path / f"smoke-{plot}.png").stat().st_size > 1000
+    assert "## 2. Publish to socket" in (tmp_path / "smoke.md").read_text()

@@ -14,7 +14,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 FULL = {
     "checkout_sizes": [100, 1000, 5000], "checkout_rate": 20, "checkout_seconds": 10,
-    "publish_sockets": 200, "publish_rates": [100, 200, 400, 800, 1600, 3200], "publish_seconds": 5,
+    "publish_sockets": 200, "publish_rates": [100, 200, 400, 600, 800, 1200, 1600], "publish_seconds": 5,
     "idle_sockets": 10000, "idle_seconds": 30,
     "compare_dashboards": 1000, "compare_seconds": 30, "poll_intervals": [1, 5],
     "choices": True,
@@ -39,19 +39,19 @@ def main() -> int:
     wanted = [s for s in (args.only or SCENARIOS) if s != "choices" or sizes["choices"]]
 
     stack = BenchStack()
-    os.environ.update(stack.env)
-    import django
-
-    django.setup()
-    from bench import scenarios
-    from bench.learners import create_learners
-
-    count = max(sizes["idle_sockets"], max(sizes["checkout_sizes"]), sizes["compare_dashboards"],
-                sizes["publish_sockets"])
-    scenarios.say(f"creating {count} learners with sessions")
-    learners = create_learners(count, "bench")
     results: dict = {"machine": machine(), "sizes": sizes, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     try:
+        os.environ.update(stack.env)
+        import django
+
+        django.setup()
+        from bench import scenarios
+        from bench.learners import create_learners
+
+        count = max(sizes["idle_sockets"], max(sizes["checkout_sizes"]), sizes["compare_dashboards"],
+                    sizes["publish_sockets"])
+        scenarios.say(f"creating {count} learners with sessions")
+        learners = create_learners(count, "bench")
         if "publish" in wanted:
             scenarios.say("2. publish to socket: ours against the bare reference")
             results["publish"] = [scenarios.publish_to_socket(stack, learners, sizes, kind=kind)

@@ -45,12 +45,13 @@ def find_seat(course_key: str, mode: str) -> Seat:
     return seat
 
 
-def checkout(user_id: int, course_key: str, mode: str) -> CheckoutResult:
+def checkout(user_id: int, course_key: str, mode: str, *, enqueue: bool = True) -> CheckoutResult:
     """Create an order for the seat, or return the learner's existing one for that course.
 
     A learner who already holds the course, has it pending or awaits payment
     for it gets that order back and nothing new is created; an order whose
-    fulfillment failed is retried.
+    fulfillment failed is retried. ``enqueue=False`` leaves fulfillment to the
+    caller (the QA simulator drives it itself).
     """
     seat = find_seat(course_key, mode)
     with transaction.atomic():
@@ -60,7 +61,7 @@ def checkout(user_id: int, course_key: str, mode: str) -> CheckoutResult:
         enrollment = Enrollment.objects.filter(user_id=user_id, course_id=seat.course_id).first()
         if existing is not None:
             if existing.status == Order.Status.FULFILLMENT_ERROR:
-                _retry(existing)
+                _retry(existing, enqueue)
                 return CheckoutResult(existing, created=False)
             held = enrollment is not None and enrollment.status != Enrollment.Status.INACTIVE
             if existing.status == Order.Status.PENDING or held:
@@ -71,11 +72,11 @@ def checkout(user_id: int, course_key: str, mode: str) -> CheckoutResult:
         OrderLine.objects.create(order=order, seat=seat, price=seat.price)
         logger.info("order %s created for user %s: %s", order.number, user_id, seat)
         if seat.is_free:
-            place(order)
+            place(order, enqueue=enqueue)
         return CheckoutResult(order, created=True)
 
 
-def place(order: Order) -> None:
+def place(order: Order, *, enqueue: bool = True) -> None:
     """Place a pending order: open it, make its enrollments pending, enqueue fulfillment.
 
     The caller holds the order's row lock inside a transaction.
@@ -84,14 +85,16 @@ def place(order: Order) -> None:
     for line in order.lines.select_related("seat__course"):
         enrollments.start(order.user_id, line.seat.course, line.seat.mode)
     logger.info("order %s placed", order.number)
-    transaction.on_commit(lambda: tasks.enqueue_fulfillment(order.number))
+    if enqueue:
+        transaction.on_commit(lambda: tasks.enqueue_fulfillment(order.number))
 
 
-def _retry(order: Order) -> None:
+def _retry(order: Order, enqueue: bool) -> None:
     for line in order.lines.select_related("seat__course"):
         enrollments.start(order.user_id, line.seat.course, line.seat.mode)
     logger.info("order %s: fulfillment retried at the learner's request", order.number)
-    transaction.on_commit(lambda: tasks.enqueue_fulfillment(order.number))
+    if enqueue:
+        transaction.on_commit(lambda: tasks.enqueue_fulfillment(order.number))
 
 
 def _latest_order_for_course(user_id: int, course_id: int) -> Order | None:

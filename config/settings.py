@@ -221,6 +221,9 @@ REALTIME_CLIENT_MESSAGES_PER_SECOND = env_float("REALTIME_CLIENT_MESSAGES_PER_SE
 REALTIME_CLIENT_MESSAGE_BURST = env_float("REALTIME_CLIENT_MESSAGE_BURST", 20.0)
 REALTIME_MAX_SOCKETS_PER_LEARNER = env_int("REALTIME_MAX_SOCKETS_PER_LEARNER", 10)
 
+# The live-updates debug panel on every dashboard (staff can always add ?debug=1).
+DASHBOARD_DEBUG_PANEL = env_bool("DASHBOARD_DEBUG_PANEL", False)
+
 # --- API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

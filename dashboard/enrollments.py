@@ -73,6 +73,15 @@ def current_version(user_id: int) -> int:
     )
 
 
+def current_versions(user_ids: list[int]) -> dict[int, int]:
+    """Versions of many learners at once (a learner with no change yet is absent: 0)."""
+    versions: dict[int, int] = {}
+    for start in range(0, len(user_ids), 500):
+        chunk = user_ids[start:start + 500]
+        versions.update(LearnerClock.objects.filter(user_id__in=chunk).values_list("user_id", "version"))
+    return versions
+
+
 def changed_since(user_id: int, since: int = 0) -> Snapshot:
     """The learner's enrollments changed after ``since`` (all of them for 0)."""
     # Read the version first: anything that commits between the two reads has

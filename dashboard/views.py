@@ -26,6 +26,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             "tiles": tiles,
             "blank_tile": BLANK_TILE,
             "heartbeat_seconds": settings.REALTIME_HEARTBEAT_SECONDS,
+            "show_debug": settings.DASHBOARD_DEBUG_PANEL
+            or (request.user.is_staff and request.GET.get("debug") == "1"),
         },
     )
 

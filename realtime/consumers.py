@@ -7,7 +7,6 @@ its change committed; so an event handled before the client's ``hello`` is in
 the catch-up that the hello triggers, and is not sent on its own. After a
 catch-up, events at or below its version are skipped as already sent.
 """
-import asyncio
 import json
 import logging
 import time
@@ -19,7 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from dashboard import enrollments
-from realtime import protocol
+from realtime import heartbeat, protocol
 from realtime.publishing import group_for_user
 from realtime.ratelimit import TokenBucket
 
@@ -32,7 +31,6 @@ open_sockets: Counter[int] = Counter()
 
 class DashboardConsumer(AsyncWebsocketConsumer):
     group: str | None = None
-    heartbeat_task: asyncio.Task | None = None
     counted = False
 
     async def connect(self) -> None:
@@ -59,7 +57,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             return
         self.group = group_for_user(self.user_id)
         await self.accept()
-        self.heartbeat_task = asyncio.create_task(self.send_heartbeats())
+        heartbeat.hub().join(self.user_id, self)
         logger.info("socket open for user %s", self.user_id)
 
     async def refuse(self, close_code: int, code: str, message: str) -> None:
@@ -73,9 +71,8 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             open_sockets[self.user_id] -= 1
             if not open_sockets[self.user_id]:
                 del open_sockets[self.user_id]
-        if self.heartbeat_task:
-            self.heartbeat_task.cancel()
         if self.group:
+            heartbeat.hub().leave(self.user_id, self)
             try:
                 await self.channel_layer.group_discard(self.group, self.channel_name)
             except Exception as exc:  # Redis gone: the group entry expires on its own
@@ -109,11 +106,9 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             return
         await self.send_message(protocol.enrollment_updated(event["enrollment"], event["version"]))
 
-    async def send_heartbeats(self) -> None:
-        while True:
-            await asyncio.sleep(settings.REALTIME_HEARTBEAT_SECONDS)
-            version = await database_sync_to_async(enrollments.current_version)(self.user_id)
-            await self.send_message(protocol.heartbeat(version))
+    async def send_heartbeat(self, version: int) -> None:
+        """Called by the process's heartbeat hub."""
+        await self.send_message(protocol.heartbeat(version))
 
     async def send_message(self, message: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(message))

@@ -8,6 +8,10 @@ Fixtures
     learner            a learner with a password and a logged-in session (needs a
                        transactional database: ``@pytest.mark.django_db(transaction=True)``)
     make_learner       the same, as a factory, for tests with several learners
+    dashboard          (async) ``learner``'s dashboard socket, connected and caught up,
+                       in-process through asgi.application on the real Redis layer
+    live_dashboard     (async) the same over a real WebSocket to ``live_server_url``
+    start_stack        processes of the test's own (Daphne, workers, a private Redis)
 
 Sockets
     ``connect_dashboard(learner)`` gives an in-process DashboardSocket on the real
@@ -197,6 +201,23 @@ def make_learner(db):
 @pytest.fixture
 def learner(make_learner) -> Learner:
     return make_learner()
+
+
+@pytest.fixture
+async def dashboard(learner):
+    socket, refused = await connect_dashboard(learner)
+    assert socket is not None, f"the dashboard socket was refused ({refused})"
+    await socket.hello(0)
+    yield socket
+    await socket.close()
+
+
+@pytest.fixture
+async def live_dashboard(live_server_url, learner):
+    socket = await connect_live_dashboard(live_server_url, learner)
+    await socket.hello(0)
+    yield socket
+    await socket.close()
 
 
 class DashboardSocket:

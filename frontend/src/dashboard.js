@@ -15,6 +15,7 @@ const announcer = document.querySelector('[data-role="announcer"]');
 const connectionBadge = document.querySelector('[data-role="connection"]');
 const emptyNote = document.querySelector('[data-role="empty"]');
 const tileTemplate = document.querySelector('template[data-role="tile-template"]');
+const debugPanel = document.querySelector('[data-role="debug-panel"]');
 const heartbeatMs = Number(tilesRoot.dataset.heartbeatSeconds || 20) * 1000;
 
 const POLL_BASE_MS = 2000;
@@ -44,6 +45,24 @@ function readTiles() {
 function setConnection(name, label) {
   connectionBadge.dataset.state = name;
   connectionBadge.textContent = label;
+  renderDebug();
+}
+
+// The staff debug panel (shown with ?debug=1): state, version and last events.
+function renderDebug() {
+  if (!debugPanel) return;
+  const field = (name) => debugPanel.querySelector(`[data-debug="${name}"]`);
+  field("connection").textContent = connectionBadge.dataset.state;
+  field("version").textContent = String(state.contiguous);
+  field("seen").textContent = state.seen.length ? state.seen.join(", ") : "none";
+  field("polling").textContent = pollTimer === null ? "off" : "polling";
+  field("events").replaceChildren(
+    ...eventLog.slice(-10).reverse().map((event) => {
+      const item = document.createElement("li");
+      item.textContent = `${event.at.slice(11, 23)} ${event.source} → v${event.version}, ${event.changed} changed`;
+      return item;
+    }),
+  );
 }
 
 function findTile(courseId) {
@@ -92,6 +111,7 @@ function commit(result, source) {
   result.changed.forEach(renderTile);
   eventLog.push({ at: new Date().toISOString(), source, version: state.contiguous, changed: result.changed.length });
   if (eventLog.length > EVENT_LOG_SIZE) eventLog.shift();
+  renderDebug();
 }
 
 function sendHello() {
@@ -202,5 +222,7 @@ window.learnerDashboard = {
     if (socket) socket.close();
   },
 };
+
+debugPanel?.querySelector('[data-role="drop-socket"]').addEventListener("click", () => window.learnerDashboard.dropSocket());
 
 connect();

@@ -1,0 +1,48 @@
+"""Prometheus metrics of the push path (Channels itself ships none).
+
+With PROMETHEUS_MULTIPROC_DIR set (``make run`` sets it), every process on the
+host (Daphne, Celery workers) writes its samples there and ``/metrics``
+serves them all.
+"""
+import logging
+
+from prometheus_client import Counter, Gauge, Histogram
+
+SOCKETS_OPEN = Gauge(
+    "dashboard_sockets_open", "Open dashboard WebSockets", multiprocess_mode="livesum"
+)
+EVENTS_PUBLISHED = Counter(
+    "realtime_events_published_total", "Enrollment events handed to the channel layer", ["outcome"]
+)
+EVENTS_DELIVERED = Counter("realtime_events_delivered_total", "Enrollment events sent on a socket")
+PUBLISH_TO_SEND = Histogram(
+    "realtime_publish_to_send_seconds",
+    "From the publishing function to the frame being sent on the socket",
+    buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+CATCHUP_SIZE = Histogram(
+    "realtime_catchup_enrollments", "Enrollments sent in one catch-up", buckets=(0, 1, 2, 5, 10, 20, 50, 100, 500)
+)
+LAYER_DROPS = Counter(
+    "realtime_layer_messages_dropped_total",
+    "Group messages channels-redis dropped because a member channel was over capacity",
+)
+
+_OVER_CAPACITY = "%s of %s channels over capacity in group %s"
+
+
+class LayerDropCounter(logging.Filter):
+    """channels-redis reports capacity drops only in a log line; count them from it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == _OVER_CAPACITY and record.args:
+            LAYER_DROPS.inc(int(record.args[0]))
+        return True
+
+
+def count_layer_drops() -> None:
+    """Attach the counter to channels-redis's logger (at WARNING-visible INFO)."""
+    channels_logger = logging.getLogger("channels_redis.core")
+    if not any(isinstance(f, LayerDropCounter) for f in channels_logger.filters):
+        channels_logger.addFilter(LayerDropCounter())
+        channels_logger.setLevel(logging.INFO)

@@ -1,11 +1,13 @@
 """Celery tasks of the shop, and the one way to enqueue fulfillment."""
 import logging
+import time
 
 from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
 from commerce import fulfillment
+from commerce.metrics import FULFILLMENT_OUTCOMES, FULFILLMENT_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -23,14 +25,18 @@ def fulfill_order(self, order_number: str) -> str:
     """
     attempt = self.request.retries
     logger.info("order %s: fulfillment attempt %d", order_number, attempt + 1)
+    started = time.monotonic()
     try:
-        return fulfillment.fulfill(order_number).value
+        outcome = fulfillment.fulfill(order_number).value
     except RETRYABLE as exc:
+        _observe("retryable_error", started)
         if attempt >= settings.FULFILLMENT_MAX_RETRIES:
             reason = str(exc) if isinstance(exc, fulfillment.TransientFulfillmentError) else (
                 "The seat could not be prepared. Please try again."
             )
-            return fulfillment.give_up(order_number, reason).value
+            outcome = fulfillment.give_up(order_number, reason).value
+            FULFILLMENT_OUTCOMES.labels(outcome).inc()
+            return outcome
         countdown = fulfillment.retry_delay(
             attempt,
             settings.FULFILLMENT_RETRY_BACKOFF_SECONDS,
@@ -45,6 +51,13 @@ def fulfill_order(self, order_number: str) -> str:
             # Not fatal: the sweeper may then send a duplicate, which is harmless.
             logger.warning("order %s: could not record the retry's due time", order_number)
         raise self.retry(exc=exc, countdown=countdown)
+    _observe(outcome, started)
+    return outcome
+
+
+def _observe(outcome: str, started: float) -> None:
+    FULFILLMENT_SECONDS.labels(outcome).observe(time.monotonic() - started)
+    FULFILLMENT_OUTCOMES.labels(outcome).inc()
 
 
 @shared_task(acks_late=True)

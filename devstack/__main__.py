@@ -5,6 +5,7 @@ private one on a free port (stopped again on exit).
 """
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -59,6 +60,11 @@ def run_demo(port: int) -> int:
     interrupt_on_sigterm()
     env = dict(os.environ)
     env.setdefault("DJANGO_DEBUG", "1")
+    # Daphne's /metrics then shows the worker's samples too.
+    metrics_dir = ROOT / "var" / "prometheus"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
     redis_url, redis_process = ensure_redis(env.get("REDIS_URL", DEFAULT_REDIS_URL), LOG_DIR)
     env["REDIS_URL"] = redis_url
     if redis_process:

@@ -18,7 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from dashboard import enrollments
-from realtime import heartbeat, protocol
+from realtime import heartbeat, metrics, protocol
 from realtime.publishing import group_for_user
 from realtime.ratelimit import TokenBucket
 
@@ -47,6 +47,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             return
         open_sockets[self.user_id] += 1
         self.counted = True
+        metrics.SOCKETS_OPEN.inc()
         # The version the client is known to hold; None until its hello.
         self.sent_version: int | None = None
         try:
@@ -68,6 +69,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if self.counted:
+            metrics.SOCKETS_OPEN.dec()
             open_sockets[self.user_id] -= 1
             if not open_sockets[self.user_id]:
                 del open_sockets[self.user_id]
@@ -97,6 +99,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
 
     async def catch_up(self, since: int) -> None:
         snapshot = await database_sync_to_async(enrollments.changed_since)(self.user_id, since)
+        metrics.CATCHUP_SIZE.observe(len(snapshot.enrollments))
         await self.send_message(protocol.catchup(snapshot.version, snapshot.enrollments))
         self.sent_version = max(snapshot.version, self.sent_version or 0)
 
@@ -105,6 +108,9 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         if self.sent_version is None or event["version"] <= self.sent_version:
             return
         await self.send_message(protocol.enrollment_updated(event["enrollment"], event["version"]))
+        metrics.EVENTS_DELIVERED.inc()
+        if "published_at" in event:
+            metrics.PUBLISH_TO_SEND.observe(max(0.0, time.time() - event["published_at"]))
 
     async def send_heartbeat(self, version: int) -> None:
         """Called by the process's heartbeat hub."""

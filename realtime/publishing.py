@@ -17,6 +17,8 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
+from realtime import metrics
+
 logger = logging.getLogger(__name__)
 
 PUBLISH_ATTEMPTS = 2
@@ -65,11 +67,13 @@ def publish_enrollment_update(user_id: int, enrollment: dict[str, Any], version:
                 user_id, version, attempt, PUBLISH_ATTEMPTS, exc,
             )
             continue
+        metrics.EVENTS_PUBLISHED.labels("ok").inc()
         logger.info(
             "published %s %s for user %s version %s",
             enrollment["course_id"], enrollment["status"], user_id, version,
         )
         return True
+    metrics.EVENTS_PUBLISHED.labels("failed").inc()
     logger.error("publish gave up for user %s version %s; pages converge on heartbeat", user_id, version)
     return False
 

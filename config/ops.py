@@ -1,9 +1,13 @@
-"""Liveness and readiness for load balancers and orchestrators."""
+"""Operations endpoints: liveness, readiness and Prometheus metrics."""
+import os
+
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client import REGISTRY as PROCESS_REGISTRY
 
 
 @require_GET
@@ -39,3 +43,14 @@ def _redis_ok() -> bool:
             client.close()
     except (redis.RedisError, OSError):
         return False
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format; every process of the host when PROMETHEUS_MULTIPROC_DIR is set."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = PROCESS_REGISTRY
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

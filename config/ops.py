@@ -2,6 +2,7 @@
 import os
 
 import redis
+from redis.sentinel import Sentinel
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -36,7 +37,12 @@ def _database_ok() -> bool:
 
 def _redis_ok() -> bool:
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+        if settings.REDIS_SENTINELS:
+            client = Sentinel(settings.REDIS_SENTINELS, socket_timeout=1).master_for(
+                settings.REDIS_SENTINEL_MASTER, socket_timeout=1
+            )
+        else:
+            client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
         try:
             return bool(client.ping())
         finally:

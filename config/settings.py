@@ -120,6 +120,16 @@ WHITENOISE_USE_FINDERS = True
 
 # --- Redis, Channels, Celery ------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Redis Sentinel instead of one REDIS_URL: "host:port,host:port" and the
+# monitored primary's name. Used by the channel layer, the broker and /readyz.
+REDIS_SENTINELS = [
+    (host, int(port))
+    for host, _, port in (item.rpartition(":") for item in os.environ.get("REDIS_SENTINELS", "").split(",") if item)
+]
+REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "mymaster")
+# Several Redis servers for the channel layer (it shards channels and groups
+# over them by consistent hashing): comma-separated URLs.
+CHANNEL_LAYER_SHARDS = [url for url in os.environ.get("CHANNEL_LAYER_SHARDS", "").split(",") if url]
 
 CHANNEL_LAYER_KEYS = [os.environ.get("CHANNEL_LAYER_ENCRYPTION_KEY", SECRET_KEY)]
 
@@ -131,13 +141,22 @@ def channel_layer_host(url: str) -> dict:
     return {"address": url, "socket_timeout": 15, "socket_connect_timeout": 5}
 
 
+if REDIS_SENTINELS:
+    CHANNEL_LAYER_HOSTS = [{
+        "sentinels": REDIS_SENTINELS, "master_name": REDIS_SENTINEL_MASTER,
+        "socket_timeout": 15, "socket_connect_timeout": 5,
+    }]
+else:
+    CHANNEL_LAYER_HOSTS = [channel_layer_host(url) for url in CHANNEL_LAYER_SHARDS or [REDIS_URL]]
+
+
 if os.environ.get("CHANNEL_LAYER_BACKEND", "core") == "pubsub":
     # PUBLISH/SUBSCRIBE: no capacity, no expiry; benchmarked against the default.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [channel_layer_host(REDIS_URL)],
+                "hosts": CHANNEL_LAYER_HOSTS,
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
                 "symmetric_encryption_keys": CHANNEL_LAYER_KEYS,
             },
@@ -148,7 +167,7 @@ else:
         "default": {
             "BACKEND": "realtime.layers.VerifyingRedisChannelLayer",
             "CONFIG": {
-                "hosts": [channel_layer_host(REDIS_URL)],
+                "hosts": CHANNEL_LAYER_HOSTS,
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
                 "capacity": env_int("CHANNEL_LAYER_CAPACITY", 100),
                 "expiry": 60,
@@ -162,7 +181,9 @@ else:
         }
     }
 
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (
+    ";".join(f"sentinel://{host}:{port}" for host, port in REDIS_SENTINELS) if REDIS_SENTINELS else REDIS_URL
+)
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "fulfillment")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -181,6 +202,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
+    **({"master_name": REDIS_SENTINEL_MASTER} if REDIS_SENTINELS else {}),
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A checkout must not hang on a broker that is down: try briefly, then leave
@@ -210,6 +232,13 @@ CELERY_BEAT_SCHEDULE = {
 PAYMENT_WEBHOOK_SECRET = os.environ.get("PAYMENT_WEBHOOK_SECRET", "demo-payment-secret")
 PAYMENT_NOTIFICATION_MAX_AGE_SECONDS = env_int("PAYMENT_NOTIFICATION_MAX_AGE_SECONDS", 300)
 
+# Other services report enrollment changes at /api/v1/events/ with a bearer
+# token ("name=token,name2=token2") or an HMAC-SHA256 signature of the body.
+EVENTS_SERVICE_TOKENS = dict(
+    pair.split("=", 1) for pair in os.environ.get("EVENTS_SERVICE_TOKENS", "").split(",") if "=" in pair
+)
+EVENTS_SIGNING_KEY = os.environ.get("EVENTS_SIGNING_KEY", "")
+
 # --- Realtime -----------------------------------------------------------------
 # How often the server tells each socket the learner's current version; a
 # client that sees a newer one than it has asks to catch up. This bounds how
@@ -220,6 +249,8 @@ REALTIME_HEARTBEAT_SECONDS = env_float("REALTIME_HEARTBEAT_SECONDS", 20.0)
 REALTIME_CLIENT_MESSAGES_PER_SECOND = env_float("REALTIME_CLIENT_MESSAGES_PER_SECOND", 5.0)
 REALTIME_CLIENT_MESSAGE_BURST = env_float("REALTIME_CLIENT_MESSAGE_BURST", 20.0)
 REALTIME_MAX_SOCKETS_PER_LEARNER = env_int("REALTIME_MAX_SOCKETS_PER_LEARNER", 10)
+# Lifetime of a connection token (POST /api/v1/realtime/token/) for clients without a session.
+REALTIME_TOKEN_SECONDS = env_int("REALTIME_TOKEN_SECONDS", 60)
 
 # The live-updates debug panel on every dashboard (staff can always add ?debug=1).
 DASHBOARD_DEBUG_PANEL = env_bool("DASHBOARD_DEBUG_PANEL", False)

@@ -17,4 +17,5 @@ urlpatterns = [
     path("metrics", ops.metrics, name="metrics"),
     path("", include("dashboard.urls")),
     path("", include("commerce.urls")),
+    path("", include("realtime.urls")),
 ]

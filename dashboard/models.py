@@ -62,3 +62,13 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.course_id} {self.status}"
+
+
+class ExternalEvent(models.Model):
+    """An enrollment change reported by another service, kept so a retried report
+    (same idempotency key) is applied and published once."""
+
+    key = models.CharField(max_length=200, unique=True)
+    service = models.CharField(max_length=100)
+    response = models.JSONField()
+    created = models.DateTimeField(auto_now_add=True)

@@ -133,6 +133,21 @@ def start_redis(port: int, log_dir: Path, extra_args: list[str] | None = None) -
     return _expect_started(process, lambda: redis_answers(process.extra["url"]), 10, f"Redis on port {port}")
 
 
+def start_sentinel(port: int, primary_port: int, log_dir: Path, master: str = "mymaster") -> Process:
+    """A Redis Sentinel on 127.0.0.1:``port`` watching the primary; quick to declare it down."""
+    config = log_dir / f"sentinel-{port}.conf"
+    config.write_text(
+        f"port {port}\nbind 127.0.0.1\ndir {log_dir}\n"
+        f"sentinel monitor {master} 127.0.0.1 {primary_port} 2\n"
+        f"sentinel down-after-milliseconds {master} 1000\n"
+        f"sentinel failover-timeout {master} 5000\n"
+        f"sentinel parallel-syncs {master} 1\n"
+    )
+    process = spawn(f"sentinel-{port}", [redis_server_binary(), str(config), "--sentinel"], dict(os.environ), log_dir)
+    process.extra["url"] = f"redis://127.0.0.1:{port}/0"
+    return _expect_started(process, lambda: redis_answers(process.extra["url"]), 10, f"Sentinel on port {port}")
+
+
 def ensure_redis(url: str, log_dir: Path) -> tuple[str, Process | None]:
     """The URL of a Redis that answers: ``url`` if it does, else a private one we start."""
     if redis_answers(url):

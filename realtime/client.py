@@ -24,7 +24,9 @@ class DashboardClient:
         cookie_header: str,
         since: int = 0,
         on_message: Callable[[dict[str, Any]], None] | None = None,
+        silence_timeout: float = 60.0,
     ) -> None:
+        """``silence_timeout``: reconnect when nothing (not even a heartbeat) came for this long."""
         self.ws_url = base_url.replace("http://", "ws://").replace("https://", "wss://") + "/ws/dashboard/"
         self.origin = base_url
         self.cookie_header = cookie_header
@@ -32,6 +34,7 @@ class DashboardClient:
         self.seen: set[int] = set()
         self.tiles: dict[str, dict[str, Any]] = {}
         self.on_message = on_message
+        self.silence_timeout = silence_timeout
         self.connected = asyncio.Event()
         self.connections = 0
         self.close_codes: list[int | None] = []
@@ -74,7 +77,7 @@ class DashboardClient:
             try:
                 async with websockets.connect(
                     self.ws_url, origin=self.origin, additional_headers={"Cookie": self.cookie_header},
-                    open_timeout=5,
+                    open_timeout=5, close_timeout=2,
                 ) as socket:
                     self._socket = socket
                     attempt = 0
@@ -106,8 +109,10 @@ class DashboardClient:
         try:
             while True:
                 receiving = asyncio.ensure_future(socket.recv())
-                done, _ = await asyncio.wait({receiving, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                if stopping in done:
+                done, _ = await asyncio.wait(
+                    {receiving, stopping}, timeout=self.silence_timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                if receiving not in done:  # stopping, or a socket that went silent: close it
                     receiving.cancel()
                     await socket.close()
                     return

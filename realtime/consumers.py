@@ -18,7 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from dashboard import enrollments
-from realtime import heartbeat, metrics, protocol
+from realtime import heartbeat, metrics, protocol, tokens
 from realtime.publishing import group_for_user
 from realtime.ratelimit import TokenBucket
 
@@ -37,7 +37,11 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         self.bucket = TokenBucket(settings.REALTIME_CLIENT_MESSAGES_PER_SECOND, settings.REALTIME_CLIENT_MESSAGE_BURST)
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.refuse(protocol.CLOSE_UNAUTHENTICATED, "unauthenticated", "Log in to receive updates.")
+            refused = self.scope.get("token_refused")
+            if refused is not None:
+                await self.refuse(protocol.CLOSE_UNAUTHENTICATED, refused.code, refused.message)
+            else:
+                await self.refuse(protocol.CLOSE_UNAUTHENTICATED, "unauthenticated", "Log in to receive updates.")
             return
         self.user_id: int = user.pk
         if open_sockets[self.user_id] >= settings.REALTIME_MAX_SOCKETS_PER_LEARNER:
@@ -61,25 +65,44 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         heartbeat.hub().join(self.user_id, self)
         logger.info("socket open for user %s", self.user_id)
 
+    async def accept(self, subprotocol: str | None = None) -> None:
+        # A client that offered our subprotocol (token clients do) must get it back.
+        offered = self.scope.get("subprotocols") or []
+        await super().accept(subprotocol or (tokens.SUBPROTOCOL if tokens.SUBPROTOCOL in offered else None))
+
     async def refuse(self, close_code: int, code: str, message: str) -> None:
         """Accept only to say why, then close: browsers show no reason for a refused handshake."""
         await self.accept()
         await self.send_message(protocol.error(code, message))
         await self.close(code=close_code, reason=message)
 
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Also when the app dies without a disconnect (its channel layer
+            # failed): a forgotten socket would keep getting heartbeats.
+            self.forget()
+
     async def disconnect(self, code: int) -> None:
-        if self.counted:
-            metrics.SOCKETS_OPEN.dec()
-            open_sockets[self.user_id] -= 1
-            if not open_sockets[self.user_id]:
-                del open_sockets[self.user_id]
+        self.forget()
         if self.group:
-            heartbeat.hub().leave(self.user_id, self)
             try:
                 await self.channel_layer.group_discard(self.group, self.channel_name)
             except Exception as exc:  # Redis gone: the group entry expires on its own
                 logger.warning("group_discard failed for user %s: %r", self.user_id, exc)
             logger.info("socket closed for user %s (code %s)", self.user_id, code)
+
+    def forget(self) -> None:
+        """Leave the heartbeat hub and the per-learner count (once)."""
+        if not self.counted:
+            return
+        self.counted = False
+        metrics.SOCKETS_OPEN.dec()
+        open_sockets[self.user_id] -= 1
+        if not open_sockets[self.user_id]:
+            del open_sockets[self.user_id]
+        heartbeat.hub().leave(self.user_id, self)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.bucket.allow(time.monotonic()):

@@ -19,6 +19,8 @@ from dashboard import enrollments
 
 logger = logging.getLogger(__name__)
 
+YIELD_EVERY = 100
+
 
 class Member(Protocol):
     async def send_heartbeat(self, version: int) -> None: ...
@@ -53,9 +55,16 @@ class HeartbeatHub:
 
     async def beat(self) -> None:
         versions = await database_sync_to_async(enrollments.current_versions)(list(self.members))
-        for user_id, sockets in list(self.members.items()):
+        for sent, (user_id, sockets) in enumerate(list(self.members.items()), start=1):
             for member in list(sockets):
-                await member.send_heartbeat(versions.get(user_id, 0))
+                try:
+                    await member.send_heartbeat(versions.get(user_id, 0))
+                except Exception as exc:  # its connection is gone: one dead socket must not stop the beat
+                    logger.warning("dropping a dead socket of user %s from the heartbeat: %r", user_id, exc)
+                    self.leave(user_id, member)
+            if sent % YIELD_EVERY == 0:
+                # Thousands of sends in one go would hold up live events behind them.
+                await asyncio.sleep(0)
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, HeartbeatHub]" = weakref.WeakKeyDictionary()

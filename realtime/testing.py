@@ -70,6 +70,8 @@ def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
         REALTIME_HEARTBEAT_SECONDS="2",
         DJANGO_DEBUG="0",
         PYTHONUNBUFFERED="1",
+        EVENTS_SERVICE_TOKENS="qa-fulfiller=qa-service-token",
+        EVENTS_SIGNING_KEY="qa-signing-key",
     )
     return env
 

@@ -9,7 +9,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from commerce.models import Seat
 from dashboard.models import Course
+from devstack.processes import wait_until
 from realtime.testing import Learner, artifacts_dir
+from tests.e2e.helpers import Dashboards
 
 # Playwright's sync API keeps an event loop in the test's thread, which makes
 # Django refuse ORM calls from the test body. No async code shares that loop.
@@ -88,3 +90,19 @@ def wait_live(page: Page, timeout: float = 15_000) -> None:
 def tile(page: Page, course_key: str, status: str | None = None) -> str:
     selector = f'.tile[data-course-id="{course_key}"]'
     return selector + (f'[data-status="{status}"]' if status else "")
+
+
+@pytest.fixture
+def dashboards():
+    """``dashboards(url, learners)``: open dashboards (Python protocol clients), closed after the test."""
+    opened: list[Dashboards] = []
+
+    def open_(url, learners) -> Dashboards:
+        board = Dashboards(url, learners)
+        opened.append(board)
+        wait_until(board.all_connected, 60, "every dashboard to connect")
+        return board
+
+    yield open_
+    for board in opened:
+        board.close()

@@ -4,7 +4,6 @@ import signal
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from threading import Thread
 from decimal import Decimal
 
 import pytest
@@ -16,95 +15,17 @@ from commerce.tasks import fulfill_order
 from dashboard import enrollments
 from dashboard.models import Course, Enrollment
 from devstack.processes import start_redis, wait_until
-from realtime.client import DashboardClient
-from realtime.testing import LOG_DIR, http_json
+from realtime.testing import LOG_DIR
+from tests.e2e.helpers import converge, free_seats, place
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def free_seats(count: int) -> list[Seat]:
-    return [
-        Seat.objects.create(
-            course=Course.objects.create(key=f"course-v1:Fault+C{n}+2026", title=f"Course {n}"),
-            mode="audit",
-            price=Decimal("0"),
-        )
-        for n in range(count)
-    ]
-
-
-def place(stack, learner, seat) -> tuple[int, dict]:
-    return http_json("POST", f"{stack.url}/api/v1/orders/", learner, {"course_id": seat.course.key, "mode": "audit"})
-
-
-def database_truth(user_ids) -> dict[int, dict[str, tuple[str, int]]]:
-    truth: dict[int, dict[str, tuple[str, int]]] = {uid: {} for uid in user_ids}
-    for user_id, key, status, version in Enrollment.objects.filter(user_id__in=user_ids).values_list(
-        "user_id", "course__key", "status", "version"
-    ):
-        truth[user_id][key] = (status, version)
-    return truth
-
-
-class Dashboards:
-    """Open dashboards (Python protocol clients) for many learners, run on a background loop."""
-
-    def __init__(self, url: str, learners) -> None:
-        self.clients = {l.user.pk: DashboardClient(url, l.cookie_header) for l in learners}
-        self.loop = asyncio.new_event_loop()
-        self.stop = asyncio.Event()
-        self.tasks = []
-        self.thread = Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        for client in self.clients.values():
-            self.tasks.append(asyncio.run_coroutine_threadsafe(client.run(self.stop), self.loop))
-
-    def all_connected(self) -> bool:
-        return all(c.connected.is_set() for c in self.clients.values())
-
-    def shown(self) -> dict[int, dict[str, tuple[str, int]]]:
-        return {uid: client.statuses() for uid, client in self.clients.items()}
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.stop.set)
-        for task in self.tasks:
-            task.result(timeout=10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-
-
-@pytest.fixture
-def dashboards():
-    opened: list[Dashboards] = []
-
-    def open_(url, learners) -> Dashboards:
-        board = Dashboards(url, learners)
-        opened.append(board)
-        wait_until(board.all_connected, 60, "every dashboard to connect")
-        return board
-
-    yield open_
-    for board in opened:
-        board.close()
-
-
-def converge(board: Dashboards, user_ids, timeout: float = 60) -> None:
-    def same() -> bool:
-        return board.shown() == database_truth(user_ids)
-
-    try:
-        wait_until(same, timeout, "every dashboard to show the database's state", interval=0.25)
-    except Exception:
-        truth, shown = database_truth(user_ids), board.shown()
-        diff = {uid: (shown[uid], truth[uid]) for uid in user_ids if shown[uid] != truth[uid]}
-        raise AssertionError(f"dashboards differ from the database (shown, truth): {diff}")
 
 
 def test_worker_killed_mid_fulfillment_completes_exactly_once_after_restart(start_stack, dashboards, learner):
     stack = start_stack(workers=1, FULFILLMENT_DELAY_SECONDS="3", CELERY_VISIBILITY_TIMEOUT="2")
     board = dashboards(stack.url, [learner])
     (seat,) = free_seats(1)
-    status, order = place(stack, learner, seat)
+    status, order = place(stack.url, learner, seat)
     assert status == 201
 
     doomed = stack.workers[0]
@@ -135,7 +56,7 @@ def test_burst_of_500_orders_from_100_learners_on_2_workers(start_stack, dashboa
     board = dashboards(stack.url, learners)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda pair: place(stack, *pair), [(l, s) for l in learners for s in seats]))
+        results = list(pool.map(lambda pair: place(stack.url, *pair), [(l, s) for l in learners for s in seats]))
     assert [status for status, _ in results].count(201) == 500, {s for s, _ in results}
 
     def all_final() -> bool:
@@ -158,16 +79,16 @@ def test_redis_restart_loses_no_order_and_dashboards_converge(start_stack, dashb
     seats = free_seats(3)
     learners = [make_learner() for _ in range(5)]
     board = dashboards(stack.url, learners)
-    assert all(place(stack, l, seats[0])[0] == 201 for l in learners)
+    assert all(place(stack.url, l, seats[0])[0] == 201 for l in learners)
 
     port = int(stack.redis.extra["url"].rsplit(":", 1)[1].split("/")[0])
     stack.redis.kill()  # everything in it is gone: groups, queued tasks
-    during = [place(stack, l, seats[1]) for l in learners]
+    during = [place(stack.url, l, seats[1]) for l in learners]
     assert {status for status, _ in during} <= {201, 503}, during
     assert all(body.get("error", {}).get("code") == "unavailable" for status, body in during if status == 503)
 
     stack.redis = start_redis(port, LOG_DIR)
-    after = [place(stack, l, seats[2]) for l in learners]
+    after = [place(stack.url, l, seats[2]) for l in learners]
     assert all(status == 201 for status, _ in after), after
 
     placed = [body["number"] for status, body in during + after if status == 201] + list(

@@ -1,0 +1,74 @@
+"""Enrollment changes reported by services outside this codebase.
+
+Another service that fulfils seats reports "this learner's enrollment in this
+course is now active (or failed)"; the change goes through the same state
+machine as our own, so it gets a version and is published to the learner's
+open dashboards. Each report carries an idempotency key: a retried report gets
+the first answer again and changes nothing.
+"""
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+
+from dashboard import enrollments
+from dashboard.models import Enrollment, ExternalEvent
+
+TARGETS = {"active": Enrollment.Status.ACTIVE, "failed": Enrollment.Status.FAILED,
+           "inactive": Enrollment.Status.INACTIVE, "pending": Enrollment.Status.PENDING}
+
+
+class EventRejected(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True)
+class Applied:
+    response: dict[str, Any]
+    replayed: bool
+
+
+def authenticate(authorization: str | None, signature: str | None, body: bytes) -> str:
+    """The calling service's name: a bearer token from EVENTS_SERVICE_TOKENS, or an
+    ``X-Signature: sha256=<hex>`` HMAC of the body with EVENTS_SIGNING_KEY."""
+    if authorization and authorization.startswith("Bearer "):
+        token = authorization.removeprefix("Bearer ").strip()
+        for service, known in settings.EVENTS_SERVICE_TOKENS.items():
+            if hmac.compare_digest(token, known):
+                return service
+        raise EventRejected(403, "bad_token", "The service token is not valid.")
+    if signature:
+        expected = "sha256=" + hmac.new(settings.EVENTS_SIGNING_KEY.encode(), body, hashlib.sha256).hexdigest()
+        if settings.EVENTS_SIGNING_KEY and hmac.compare_digest(signature, expected):
+            return "signed"
+        raise EventRejected(403, "bad_signature", "The signature does not match the body.")
+    raise EventRejected(401, "unauthenticated", "Send 'Authorization: Bearer <token>' or an X-Signature.")
+
+
+def apply(service: str, key: str, learner: str, course_id: str, status: str, reason: str = "") -> Applied:
+    """Apply one reported change once per idempotency ``key``."""
+    earlier = ExternalEvent.objects.filter(key=key).first()
+    if earlier is not None:
+        return Applied(earlier.response, replayed=True)
+    user = get_user_model().objects.filter(username=learner).first()
+    if user is None:
+        raise EventRejected(404, "unknown_learner", f"There is no learner {learner!r}.")
+    enrollment = Enrollment.objects.filter(user=user, course__key=course_id).first()
+    if enrollment is None:
+        raise EventRejected(404, "unknown_enrollment", f"{learner} has no enrollment in {course_id}.")
+    try:
+        with transaction.atomic():
+            changed = enrollments.transition(enrollment.pk, TARGETS[status], reason=reason)
+            response = {"enrollment": enrollments.to_wire(changed)}
+            ExternalEvent.objects.create(key=key, service=service, response=response)
+    except enrollments.IllegalTransition as error:
+        raise EventRejected(409, "illegal_transition", str(error)) from error
+    except IntegrityError:  # the same key applied concurrently: answer as the first did
+        return Applied(ExternalEvent.objects.get(key=key).response, replayed=True)
+    return Applied(response, replayed=False)

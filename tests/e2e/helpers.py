@@ -1,0 +1,77 @@
+"""Helpers of the whole-stack tests: seats, orders over HTTP, many open dashboards."""
+import asyncio
+from decimal import Decimal
+from threading import Thread
+
+from commerce.models import Seat
+from dashboard.models import Course, Enrollment
+from devstack.processes import wait_until
+from realtime.client import DashboardClient
+from realtime.testing import http_json
+
+
+def free_seats(count: int) -> list[Seat]:
+    return [
+        Seat.objects.create(
+            course=Course.objects.create(key=f"course-v1:Fault+C{n}+2026", title=f"Course {n}"),
+            mode="audit",
+            price=Decimal("0"),
+        )
+        for n in range(count)
+    ]
+
+
+def place(url: str, learner, seat) -> tuple[int, dict]:
+    """Check out ``seat`` for ``learner`` on the server at ``url``."""
+    return http_json("POST", f"{url}/api/v1/orders/", learner, {"course_id": seat.course.key, "mode": "audit"})
+
+
+def database_truth(user_ids) -> dict[int, dict[str, tuple[str, int]]]:
+    truth: dict[int, dict[str, tuple[str, int]]] = {uid: {} for uid in user_ids}
+    for user_id, key, status, version in Enrollment.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "course__key", "status", "version"
+    ):
+        truth[user_id][key] = (status, version)
+    return truth
+
+
+class Dashboards:
+    """Open dashboards (Python protocol clients) for many learners, run on a background loop."""
+
+    def __init__(self, url: str, learners) -> None:
+        # The stacks of these tests beat every 1-2 s: a client hearing nothing for 8 s reconnects.
+        self.clients = {l.user.pk: DashboardClient(url, l.cookie_header, silence_timeout=8) for l in learners}
+        self.loop = asyncio.new_event_loop()
+        self.stop = asyncio.Event()
+        self.tasks = []
+        self.thread = Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        for client in self.clients.values():
+            self.tasks.append(asyncio.run_coroutine_threadsafe(client.run(self.stop), self.loop))
+
+    def all_connected(self) -> bool:
+        return all(c.connected.is_set() for c in self.clients.values())
+
+    def shown(self) -> dict[int, dict[str, tuple[str, int]]]:
+        return {uid: client.statuses() for uid, client in self.clients.items()}
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.stop.set)
+        for task in self.tasks:
+            task.result(timeout=30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+def converge(board: Dashboards, user_ids, timeout: float = 60) -> None:
+    def same() -> bool:
+        return board.shown() == database_truth(user_ids)
+
+    try:
+        wait_until(same, timeout, "every dashboard to show the database's state", interval=0.25)
+    except Exception:
+        truth, shown = database_truth(user_ids), board.shown()
+        diff = {uid: (shown[uid], truth[uid]) for uid in user_ids if shown[uid] != truth[uid]}
+        raise AssertionError(f"dashboards differ from the database (shown, truth): {diff}")
+
+

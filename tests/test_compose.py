@@ -1,0 +1,78 @@
+"""docker-compose.yml cannot be run here (no container engine), so its structure is checked,
+and every command it runs is checked against the project."""
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import get_commands
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+APP_SERVICES = [name for name, service in SERVICES.items() if service.get("build")]
+
+
+def test_the_stack_has_every_part():
+    assert {"postgres", "redis", "migrate", "web1", "web2", "worker", "beat", "nginx"} <= set(SERVICES)
+
+
+@pytest.mark.parametrize("name", list(SERVICES))
+def test_every_service_has_a_health_check(name):
+    health = SERVICES[name]["healthcheck"]
+    assert health["test"] and health["test"][0] in ("CMD", "CMD-SHELL")
+
+
+def test_the_app_waits_for_migrations_and_its_backing_services():
+    assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("web1", "web2", "worker", "beat"):
+        depends = SERVICES[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert depends["redis"]["condition"] == "service_healthy"
+    assert {"web1", "web2"} <= set(SERVICES["nginx"]["depends_on"])
+
+
+def test_app_services_read_only_settings_the_project_knows():
+    settings_text = (ROOT / "config" / "settings.py").read_text()
+    for name in APP_SERVICES:
+        for variable in SERVICES[name]["environment"]:
+            assert f'"{variable}"' in settings_text, f"{name} sets {variable}, which settings.py never reads"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_every_app_command_exists_in_the_project(name):
+    command = SERVICES[name]["command"]
+    program = command[0]
+    if program == "python":
+        assert command[1] == "manage.py" and command[2] in get_commands()
+    elif program == "daphne":
+        module, attribute = command[-1].split(":")
+        assert (ROOT / f"{module}.py").exists() and f"\n{attribute} = " in (ROOT / f"{module}.py").read_text()
+        assert shutil.which("daphne", path=str(Path(__import__("sys").executable).parent))
+    elif program == "celery":
+        assert command[1:3] == ["-A", "config"] and (ROOT / "config" / "celery.py").exists()
+        assert command[3] in ("worker", "beat")
+    else:
+        pytest.fail(f"{name} runs {program}, which this test does not know")
+
+
+@pytest.mark.django_db
+def test_health_checks_use_endpoints_the_project_serves(client):
+    probe = " ".join(SERVICES["web1"]["healthcheck"]["test"])
+    path = re.search(r"http://127\.0\.0\.1:8000(/\w+)", probe).group(1)
+    assert client.get(path).status_code in (200, 503)  # served (503 only if a dependency is down)
+
+
+def test_nginx_upgrades_websockets_to_both_nodes():
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "server web1:8000" in conf and "server web2:8000" in conf
+    assert "proxy_set_header Upgrade $http_upgrade;" in conf
+    assert "proxy_set_header Connection $connection_upgrade;" in conf
+    volume = SERVICES["nginx"]["volumes"][0].split(":")[0]
+    assert (ROOT / volume).resolve() == (ROOT / "deploy" / "nginx.conf").resolve()
+
+
+def test_the_image_is_built_from_the_project():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install -r requirements.txt" in dockerfile and "asgi:application" in dockerfile

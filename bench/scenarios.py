@@ -202,10 +202,16 @@ def push_vs_polling(stack: BenchStack, learners, sizes: dict) -> dict:
         for interval in sizes["poll_intervals"]:
             stats: dict = {}
             cpu = _cpu_during(process, lambda: stats.update(clients.poll(process.extra["url"], group, interval, window)))
+            offered = len(group) / interval
+            per_request_ms = cpu * 1000 / max(1, stats["requests"])
             rows.append({
                 "mode": "poll", "server": server, "interval": interval,
+                "offered_per_second": offered,
                 "requests_per_second": round(stats["requests"] / window, 1),
                 "cpu_seconds_per_minute": round(cpu * 60 / window, 3), "errors": stats["errors"],
+                "cpu_ms_per_request": round(per_request_ms, 2),
+                # What serving every poll would cost, when the server could not keep up.
+                "projected_cpu_seconds_per_minute": round(per_request_ms * offered * 60 / 1000, 1),
                 "response_ms": distribution(stats["latencies_ms"]),
             })
             say(f"  poll every {interval}s on {server}: {rows[-1]['requests_per_second']} req/s, "

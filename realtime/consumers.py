@@ -135,6 +135,9 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         if "published_at" in event:
             metrics.PUBLISH_TO_SEND.observe(max(0.0, time.time() - event["published_at"]))
 
+    async def layer_rejected(self, event: dict[str, Any]) -> None:
+        """A forged channel-layer message, already logged by realtime.layers: ignore it."""
+
     async def send_heartbeat(self, version: int) -> None:
         """Called by the process's heartbeat hub."""
         await self.send_message(protocol.heartbeat(version))

@@ -83,23 +83,31 @@ async def test_an_expired_or_deleted_session_is_refused(learner):
     assert (await closed_with(socket))["code"] == protocol.CLOSE_UNAUTHENTICATED
 
 
-async def test_forged_messages_written_straight_into_redis_are_not_delivered(learner, caplog):
+@pytest.mark.parametrize("backend", ["pubsub", "core"])
+async def test_forged_messages_written_straight_into_redis_are_not_delivered(learner, caplog, settings, backend):
     """Someone who can write to Redis but lacks the layer's key cannot inject events."""
+    settings.CHANNEL_LAYERS = {"default": {**settings.CHANNEL_LAYERS["default"], "BACKEND": {
+        "pubsub": "realtime.layers.VerifyingRedisPubSubChannelLayer",
+        "core": "realtime.layers.VerifyingRedisChannelLayer",
+    }[backend]}}
     course = await database_sync_to_async(make_course)()
     socket, _ = await connect_dashboard(learner)
     await socket.hello(0)
     layer = get_channel_layer()
-    group_key = layer._group_key(group_for_user(learner.user.pk))
+    group = group_for_user(learner.user.pk)
     forged = msgpack.packb({
         "type": "enrollment.updated",
         "version": 999,
         "enrollment": {**_wire(course), "status": "active", "version": 999},
     })
     client = redis.Redis.from_url(settings.REDIS_URL)
-    members = [m.decode() for m in client.zrange(group_key, 0, -1)]
-    assert members, "the socket should be in its group"
-    for channel in members:  # where channels-redis queues a member's messages
-        client.zadd(layer.prefix + layer.non_local_name(channel), {forged: 0})
+    if backend == "pubsub":  # where a group's messages are published
+        assert client.publish(layer._get_layer()._get_group_channel_name(group), forged) >= 1
+    else:  # where channels-redis queues each member's messages
+        members = [m.decode() for m in client.zrange(layer._group_key(group), 0, -1)]
+        assert members, "the socket should be in its group"
+        for channel in members:
+            client.zadd(layer.prefix + layer.non_local_name(channel), {forged: 0})
     client.close()
 
     await socket.expect_silence(within=1.5)

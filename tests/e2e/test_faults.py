@@ -98,8 +98,9 @@ def test_redis_restart_loses_no_order_and_dashboards_converge(start_stack, dashb
         lambda: Order.objects.filter(number__in=placed, status="complete").count() == len(placed),
         90, "every placed order to complete after the restart", interval=0.5,
     )
+    # With the PubSub layer the sockets stay open and the layer resubscribes;
+    # with the list layer they are closed and reconnect. Either way they converge.
     converge(board, [l.user.pk for l in learners], timeout=60)
-    assert all(client.connections >= 2 for client in board.clients.values()), "sockets should have reconnected"
 
 
 def test_daphne_restart_clients_reconnect_and_catch_up(start_stack, dashboards, learner):

@@ -39,7 +39,7 @@ def drain_until_quiet(pools: clients.SocketPools, expected: int, timeout: float 
 # --- 2. Publish to socket ------------------------------------------------------
 
 
-def publish_to_socket(stack: BenchStack, learners, sizes: dict, server: str = "daphne", layer: str = "core",
+def publish_to_socket(stack: BenchStack, learners, sizes: dict, server: str = "daphne", layer: str = "pubsub",
                       kind: str = "ours") -> dict:
     app = "asgi:application" if kind == "ours" else "bench.bare_asgi:application"
     process = stack.server(server, app=app, CHANNEL_LAYER_BACKEND=layer)
@@ -72,7 +72,7 @@ def publish_to_socket(stack: BenchStack, learners, sizes: dict, server: str = "d
 
 
 def checkout_to_tile(stack: BenchStack, learners, dashboards: int, sizes: dict, server: str = "daphne",
-                     layer: str = "core") -> dict:
+                     layer: str = "pubsub") -> dict:
     from commerce.models import Seat
     from dashboard.models import Course
 

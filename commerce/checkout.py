@@ -13,6 +13,7 @@ from django.db import transaction
 
 from commerce import orders, tasks
 from commerce.models import Order, OrderLine, Seat
+from config.logcontext import order_context
 from dashboard import enrollments
 from dashboard.models import Enrollment
 
@@ -81,6 +82,7 @@ def place(order: Order, *, enqueue: bool = True) -> None:
 
     The caller holds the order's row lock inside a transaction.
     """
+    order_context.set(order.number)
     orders.move(order, Order.Status.OPEN)
     for line in order.lines.select_related("seat__course"):
         enrollments.start(order.user_id, line.seat.course, line.seat.mode)

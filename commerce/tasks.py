@@ -8,6 +8,7 @@ from django.db import DatabaseError
 
 from commerce import fulfillment
 from commerce.metrics import FULFILLMENT_OUTCOMES, FULFILLMENT_SECONDS
+from config.logcontext import order_context
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ def fulfill_order(self, order_number: str) -> str:
     ``FULFILLMENT_MAX_RETRIES`` the order ends in fulfillment_error and the
     learner's tile says why.
     """
+    order_context.set(order_number)
     attempt = self.request.retries
     logger.info("order %s: fulfillment attempt %d", order_number, attempt + 1)
     started = time.monotonic()

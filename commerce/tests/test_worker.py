@@ -34,6 +34,8 @@ def test_worker_turns_pending_into_active(worker, user_client, free_seat):
     wait_until(lambda: enrollment_status(user_client.user, free_seat.course) == "active", 30, "the worker to fulfill")
     assert Order.objects.get(number=number).status == "complete"
     wait_until(lambda: f"order {number}: fulfilled" in worker.log_text(), 10, "the worker to log it")
+    publish_lines = [line for line in worker.log_text().splitlines() if "realtime.publishing" in line]
+    assert any(f"[order={number}]" in line for line in publish_lines), "the push is logged with its order"
 
 
 def test_worker_gives_up_after_retries_with_reason_on_tile(start_worker_with, user_client, free_seat):

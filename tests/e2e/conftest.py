@@ -97,8 +97,8 @@ def dashboards():
     """``dashboards(url, learners)``: open dashboards (Python protocol clients), closed after the test."""
     opened: list[Dashboards] = []
 
-    def open_(url, learners) -> Dashboards:
-        board = Dashboards(url, learners)
+    def open_(url, learners, **options) -> Dashboards:
+        board = Dashboards(url, learners, **options)
         opened.append(board)
         wait_until(board.all_connected, 60, "every dashboard to connect")
         return board

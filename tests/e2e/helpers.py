@@ -38,9 +38,10 @@ def database_truth(user_ids) -> dict[int, dict[str, tuple[str, int]]]:
 class Dashboards:
     """Open dashboards (Python protocol clients) for many learners, run on a background loop."""
 
-    def __init__(self, url: str, learners) -> None:
+    def __init__(self, url: str, learners, silence_timeout: float = 8) -> None:
         # The stacks of these tests beat every 1-2 s: a client hearing nothing for 8 s reconnects.
-        self.clients = {l.user.pk: DashboardClient(url, l.cookie_header, silence_timeout=8) for l in learners}
+        self.clients = {l.user.pk: DashboardClient(url, l.cookie_header, silence_timeout=silence_timeout)
+                        for l in learners}
         self.loop = asyncio.new_event_loop()
         self.stop = asyncio.Event()
         self.tasks = []

@@ -5,7 +5,9 @@ from itertools import count
 
 import pytest
 
-from devstack.processes import free_port, start_daphne, wait_until
+import redis
+
+from devstack.processes import free_port, start_daphne, start_redis, wait_until
 from realtime.testing import LOG_DIR
 from tests.e2e.helpers import converge, free_seats, place
 
@@ -98,3 +100,23 @@ def test_two_nodes_two_workers_every_event_arrives_and_a_dead_nodes_learners_mov
     finally:
         balancer.close()
 
+
+
+def test_the_channel_layer_shards_over_two_redis_servers(start_stack, dashboards, make_learner):
+    shards = [start_redis(free_port(), LOG_DIR) for _ in range(2)]
+    try:
+        stack = start_stack(
+            workers=1, CHANNEL_LAYER_SHARDS=",".join(s.extra["url"] for s in shards),
+            FULFILLMENT_DELAY_SECONDS="0.1", REALTIME_HEARTBEAT_SECONDS="120",  # only pushes can converge
+        )
+        learners = [make_learner() for _ in range(16)]
+        board = dashboards(stack.url, learners, silence_timeout=300)
+        for shard in shards:  # the learners' groups are spread over both servers
+            assert redis.Redis.from_url(shard.extra["url"]).pubsub_channels(), f"{shard.name} holds no group"
+        (seat,) = free_seats(1)
+        for learner in learners:
+            assert place(stack.url, learner, seat)[0] == 201
+        converge(board, [l.user.pk for l in learners], timeout=30)
+    finally:
+        for shard in shards:
+            shard.stop()

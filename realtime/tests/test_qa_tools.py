@@ -1,16 +1,14 @@
 """The QA tools: dashboard_watch against a running server, and the test fixtures themselves."""
 import json
-import os
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
 from dashboard import enrollments
 from dashboard.tests.factories import make_course
-from devstack.processes import ROOT
+from devstack.processes import ROOT, StackError, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,13 +29,17 @@ class Watcher:
             self.lines.append(line.rstrip("\n"))
 
     def wait_for(self, text: str, timeout: float = 15) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [line for line in self.lines if text in line]
-            if found:
-                return found[0]
-            time.sleep(0.05)
-        raise AssertionError(f"{text!r} never appeared; the watcher printed:\n" + "\n".join(self.lines))
+        found: list[str] = []
+
+        def printed() -> bool:
+            found[:] = [line for line in self.lines if text in line]
+            return bool(found)
+
+        try:
+            wait_until(printed, timeout, f"{text!r} in the watcher's output")
+        except StackError:
+            raise AssertionError(f"{text!r} never appeared; the watcher printed:\n" + "\n".join(self.lines)) from None
+        return found[0]
 
     def finish(self) -> int:
         return self.process.wait(30)

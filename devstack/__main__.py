@@ -12,7 +12,6 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 from devstack.processes import (
     ROOT,

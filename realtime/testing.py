@@ -27,7 +27,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 

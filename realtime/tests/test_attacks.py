@@ -7,7 +7,6 @@ import pytest
 import redis
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.contrib.sessions.models import Session
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings

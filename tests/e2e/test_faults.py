@@ -1,19 +1,17 @@
 """Faults injected into real processes the tests own: workers, Redis, Daphne, the database."""
-import asyncio
 import signal
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from decimal import Decimal
 
 import pytest
 from django.db import connection
 
 from commerce import checkout
-from commerce.models import Order, Seat
+from commerce.models import Order
 from commerce.tasks import fulfill_order
 from dashboard import enrollments
-from dashboard.models import Course, Enrollment
+from dashboard.models import Enrollment
 from devstack.processes import start_redis, wait_until
 from realtime.testing import LOG_DIR
 from tests.e2e.helpers import converge, free_seats, place

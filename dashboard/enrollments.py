@@ -148,8 +148,10 @@ def deactivate(enrollment_id: int) -> Enrollment:
 def transition(enrollment_id: int, target: str, reason: str = "") -> Enrollment:
     """Move one enrollment to ``target``; raises IllegalTransition and changes nothing if it cannot."""
     with transaction.atomic():
+        # Lock the enrollment row only: locking the joined course row too made
+        # concurrent checkouts (whose inserts key-share-lock it) deadlock on PostgreSQL.
         enrollment = (
-            Enrollment.objects.select_for_update().select_related("course").get(pk=enrollment_id)
+            Enrollment.objects.select_for_update(of=("self",)).select_related("course").get(pk=enrollment_id)
         )
         return _move(enrollment, target, reason)
 

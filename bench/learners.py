@@ -2,11 +2,13 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+
+from realtime.sessions import logged_in_data
 
 
 def create_learners(count: int, prefix: str) -> list[tuple[int, str]]:
@@ -21,12 +23,9 @@ def create_learners(count: int, prefix: str) -> list[tuple[int, str]]:
     sessions, learners = [], []
     for user in users:
         key = get_random_string(32)
-        data = {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-        }
-        sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
+        sessions.append(
+            Session(session_key=key, session_data=store.encode(logged_in_data(user)), expire_date=expires)
+        )
         learners.append((user.pk, f"{settings.SESSION_COOKIE_NAME}={key}"))
     Session.objects.bulk_create(sessions, batch_size=1000)
     return learners

@@ -1,7 +1,7 @@
 """The one ASGI entry point: ``daphne asgi:application``.
 
-HTTP goes to Django; WebSockets go through the origin check and the session
-auth middleware to the realtime routes.
+HTTP goes to Django; WebSockets go through the origin check and the socket
+authentication (session cookie or connection token) to the realtime routes.
 """
 import os
 
@@ -12,18 +12,15 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 # Django must be set up before anything imports models or consumers.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from realtime.auth import TokenAuthMiddleware  # noqa: E402
+from realtime.auth import SocketAuthMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
-        ),
+        "websocket": AllowedHostsOriginValidator(SocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -13,11 +13,11 @@ get_asgi_application()
 
 import json  # noqa: E402
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from realtime.auth import SocketAuthMiddleware  # noqa: E402
 from realtime.publishing import group_for_user  # noqa: E402
 
 
@@ -31,5 +31,5 @@ class BareForwarder(AsyncWebsocketConsumer):
 
 
 application = ProtocolTypeRouter(
-    {"websocket": AuthMiddlewareStack(URLRouter([path("ws/dashboard/", BareForwarder.as_asgi())]))}
+    {"websocket": SocketAuthMiddleware(URLRouter([path("ws/dashboard/", BareForwarder.as_asgi())]))}
 )

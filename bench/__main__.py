@@ -14,16 +14,17 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 FULL = {
     "checkout_sizes": [100, 1000, 5000], "checkout_rate": 20, "checkout_seconds": 10,
-    "publish_sockets": 200, "publish_rates": [100, 200, 400, 600, 800, 1200, 1600], "publish_seconds": 5,
-    "idle_sockets": 10000, "idle_seconds": 30,
-    "compare_dashboards": 1000, "compare_seconds": 30, "poll_intervals": [1, 5],
+    "publish_sockets": 200, "publish_rates": [100, 200, 400, 800, 1200, 1600, 2400, 3200, 4800, 6400],
+    "publish_seconds": 5,
+    "idle_sockets": 10000, "idle_seconds": 30, "heap_sockets": 1000,
+    "compare_dashboards": 1000, "compare_seconds": 30, "poll_intervals": [1, 5], "profile_seconds": 10,
     "choices": True,
 }
 SMOKE = {
     "checkout_sizes": [10], "checkout_rate": 5, "checkout_seconds": 1,
     "publish_sockets": 10, "publish_rates": [50], "publish_seconds": 1,
-    "idle_sockets": 30, "idle_seconds": 1,
-    "compare_dashboards": 10, "compare_seconds": 2, "poll_intervals": [1],
+    "idle_sockets": 30, "idle_seconds": 1, "heap_sockets": 20,
+    "compare_dashboards": 10, "compare_seconds": 2, "poll_intervals": [1], "profile_seconds": 2,
     "choices": False,
 }
 SCENARIOS = ["publish", "checkout", "idle", "compare", "choices"]

@@ -56,13 +56,26 @@ class SocketPools:
             process.join(10)
 
 
+PUBLISHES_PER_PROCESS = 1200  # one publisher process waits for each group_send; more than this needs company
+
+
 def publish(env: dict, kind: str, user_ids: list[int], rate: float, seconds: float, version_base: int) -> dict:
-    ours, theirs = SPAWN.Pipe()
-    process = SPAWN.Process(target=publisher.run, args=(env, kind, user_ids, rate, seconds, version_base, theirs))
-    process.start()
-    result = ours.recv()
-    process.join(10)
-    return result
+    """Publish at ``rate`` per second for ``seconds``, spread over enough processes to offer it."""
+    count = max(1, -(-int(rate) // PUBLISHES_PER_PROCESS))
+    per_process = int(rate / count * seconds) + 1
+    pipes, processes = [], []
+    for n in range(count):
+        ours, theirs = SPAWN.Pipe()
+        process = SPAWN.Process(target=publisher.run, args=(env, kind, user_ids[n::count], rate / count, seconds,
+                                                             version_base + n * per_process, theirs))
+        process.start()
+        pipes.append(ours)
+        processes.append(process)
+    results = [pipe.recv() for pipe in pipes]
+    for process in processes:
+        process.join(10)
+    return {"sent": [s for result in results for s in result["sent"]],
+            "elapsed": max(result["elapsed"] for result in results), "next_version": version_base + count * per_process}
 
 
 # --- Polling ------------------------------------------------------------------

@@ -68,6 +68,7 @@ def markdown(results: dict, plots: list[Path], relative_to: Path) -> str:
                   f"**{r['bytes_per_socket'] / 1024:.1f} KiB per socket** (RSS {r['rss_baseline_mib']} → "
                   f"{r['rss_full_mib']} MiB), idle CPU **{r['idle_cpu_cores']} cores**, ramp {r['ramp_seconds']} s, "
                   f"all reconnected {r['reconnect_all_seconds']} s after a restart.", ""]
+        lines += _heap_table(r.get("heap"))
     if "compare" in results:
         c = results["compare"]
         lines += ["## 4. Push against polling", "", f"{c['dashboards']} dashboards for {c['window_seconds']} s; "
@@ -83,6 +84,7 @@ def markdown(results: dict, plots: list[Path], relative_to: Path) -> str:
                          f"| {r['requests_per_second']} | {_fmt(r.get('cpu_ms_per_request'))} | "
                          f"{r['cpu_seconds_per_minute']} | {_fmt(_cost(r))} | {_fmt(p50)} |")
         lines += [""] + [f"- {line}" for line in _ratios(c)] + [""]
+        lines += _profile_table(c.get("daphne_profile"))
     if "choices" in results:
         lines += ["## 5. Channel layer and server", "", "Publish to socket:", ""]
         lines += _publish_table(results["publish"] + results["choices"]["publish"])
@@ -99,6 +101,34 @@ def _rel(path: Path, base: Path) -> str:
     import os
 
     return os.path.relpath(path, base)
+
+
+def _heap_table(heap: dict | None) -> list[str]:
+    if not heap:
+        return []
+    lines = [f"Where the memory goes: a second Daphne under `tracemalloc`, {heap['sockets']} sockets opened after a "
+             f"warm-up; the Python heap grew **{heap['traced_bytes_per_socket'] / 1024:.1f} KiB per socket**, "
+             "allocated by (Daphne includes Twisted and Autobahn):", "", "| Allocated by | bytes per socket |",
+             "| --- | --- |"]
+    lines += [f"| {name} | {size} |" for name, size in heap["owners"]]
+    lines += ["", "Largest single sites:", "", "| Line | bytes per socket |", "| --- | --- |"]
+    lines += [f"| `{line}` | {size} |" for line, size in heap["top_lines"][:10]]
+    return lines + [""]
+
+
+def _profile_table(profile: dict | None) -> list[str]:
+    if not profile:
+        return []
+    if not profile["samples"] or "error" in profile:
+        return [f"CPU profile of Daphne not taken: {profile.get('error', 'no samples')}", ""]
+    lines = [f"Where Daphne's CPU goes serving polls ({profile['load']}; py-spy, {profile['samples']} samples "
+             f"holding the GIL): sync/async bridging (self time in asyncio, threading, concurrent.futures, asgiref) "
+             f"**{profile['sync_async_bridging']} %**.", "", "| Part of the work | share of samples, % |",
+             "| --- | --- |"]
+    lines += [f"| {label.strip()} | {share} |" for label, share in profile["cost_centres"]]
+    lines += ["", "| Self time in | share of samples, % |", "| --- | --- |"]
+    lines += [f"| {name} | {share} |" for name, share in profile["self_by_owner"]]
+    return lines + [""]
 
 
 def _publish_table(runs: list[dict]) -> list[str]:

@@ -3,7 +3,7 @@ import asyncio
 import time
 from decimal import Decimal
 
-from bench import clients
+from bench import clients, profiles
 from bench.measure import distribution, rss_bytes, tree_cpu_seconds
 from bench.stack import BenchStack
 from devstack.processes import wait_until
@@ -50,7 +50,7 @@ def publish_to_socket(stack: BenchStack, learners, sizes: dict, server: str = "d
     steps, version = [], 1_000_000
     for rate in sizes["publish_rates"]:
         result = clients.publish(env, kind, [uid for uid, _ in group], rate, sizes["publish_seconds"], version)
-        version += len(result["sent"]) + 1
+        version = result["next_version"]
         received = drain_until_quiet(pools, len(result["sent"]))
         latencies, lost = join_latencies(result["sent"], received)
         step = {"offered_rate": rate, "achieved_rate": round(len(result["sent"]) / result["elapsed"], 1),
@@ -172,6 +172,8 @@ def idle_capacity(stack: BenchStack, learners, sizes: dict) -> dict:
         "heartbeat_seconds": float(stack.env.get("REALTIME_HEARTBEAT_SECONDS", 20)),
         "ramp": marks[:: max(1, len(marks) // 50)],
     }
+    say(f"  where the memory goes: {sizes['heap_sockets']} sockets on a Daphne under tracemalloc")
+    result["heap"] = profiles.heap_per_socket(stack, learners, sizes["heap_sockets"])
     say(f"  idle: {result['bytes_per_socket'] / 1024:.1f} KiB per socket, {result['idle_cpu_cores']} cores idle, "
         f"all reconnected in {result['reconnect_all_seconds']} s")
     return result
@@ -196,6 +198,7 @@ def push_vs_polling(stack: BenchStack, learners, sizes: dict) -> dict:
     stack.stop(process)
     say(f"  push idle, {len(group)} dashboards: {rows[-1]['cpu_seconds_per_minute']} CPU s/min")
 
+    profile: dict = {}
     for server in ("daphne", "gunicorn"):
         process = stack.server(server)
         clients.poll(process.extra["url"], group, 1, min(5, window))  # warm up: imports, connections
@@ -216,8 +219,21 @@ def push_vs_polling(stack: BenchStack, learners, sizes: dict) -> dict:
             })
             say(f"  poll every {interval}s on {server}: {rows[-1]['requests_per_second']} req/s, "
                 f"{rows[-1]['cpu_seconds_per_minute']} CPU s/min, {stats['errors']} errors")
+        if server == "daphne":
+            profile = _profile_polling(process, group, sizes["profile_seconds"])
         stack.stop(process)
-    return {"dashboards": len(group), "window_seconds": window, "rows": rows}
+    return {"dashboards": len(group), "window_seconds": window, "rows": rows, "daphne_profile": profile}
+
+
+def _profile_polling(process, group, seconds: float) -> dict:
+    """py-spy on Daphne while 100 learners poll every second: a load it keeps up with."""
+    pollers = group[:100]
+    say(f"  profiling Daphne while {len(pollers)} learners poll every 1 s ({seconds} s, py-spy)")
+    profile = profiles.cpu_profile(
+        process.popen.pid, seconds, lambda: clients.poll(process.extra["url"], pollers, 1, seconds)
+    )
+    profile["load"] = f"{len(pollers)} learners polling every 1 s"
+    return profile
 
 
 def _cpu_during(process, action) -> float:

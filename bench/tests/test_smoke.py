@@ -18,9 +18,16 @@ def test_every_scenario_runs_and_loses_nothing(tmp_path):
         assert publish["max_sustained_rate"] > 0
     assert all(r["lost"] == 0 and r["errors"] == 0 and r["count"] == r["orders"] for r in results["checkout"])
     assert results["idle"]["sockets"] == 30 and results["idle"]["reconnect_all_seconds"] > 0
+    heap = dict(results["idle"]["heap"]["owners"])
+    assert heap["daphne"] > 1000 and heap["ours: realtime"] > 0, heap
+    profile = results["compare"]["daphne_profile"]
+    assert profile["samples"] > 0 and "error" not in profile, profile
+    assert dict(profile["cost_centres"])["the API view, all of it (DRF)"] > 0, profile
     modes = {(row["mode"], row["server"]) for row in results["compare"]["rows"]}
     assert modes == {("push", "daphne"), ("poll", "daphne"), ("poll", "gunicorn")}
     assert all(row["errors"] == 0 for row in results["compare"]["rows"])
     for plot in ("publish", "checkout", "idle", "compare"):
         assert (tmp_path / f"smoke-{plot}.png").stat().st_size > 1000
-    assert "## 2. Publish to socket" in (tmp_path / "smoke.md").read_text()
+    summary = (tmp_path / "smoke.md").read_text()
+    assert "## 2. Publish to socket" in summary and "Where the memory goes" in summary
+    assert "Where Daphne's CPU goes serving polls" in summary

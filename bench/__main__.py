@@ -3,6 +3,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import sys
 import time
 from pathlib import Path
@@ -39,6 +40,8 @@ def main() -> int:
     sizes = SMOKE if args.smoke else FULL
     wanted = [s for s in (args.only or SCENARIOS) if s != "choices" or sizes["choices"]]
 
+    # A terminated run still stops the servers, workers and Redis it started (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     stack = BenchStack()
     results: dict = {"machine": machine(), "sizes": sizes, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     try:

@@ -1,5 +1,6 @@
 """Load-client processes: socket pools, pollers and the publisher, run beside the server."""
 import asyncio
+import json
 import multiprocessing
 import random
 import time
@@ -98,26 +99,34 @@ def _poll_process(url: str, learners, interval: float, seconds: float, conn) -> 
 
 async def _poll_all(url: str, learners, interval: float, seconds: float) -> dict:
     host, port = url.removeprefix("http://").split(":")
-    stats = {"requests": 0, "errors": 0, "latencies_ms": []}
+    stats = {"requests": 0, "errors": 0, "latencies_ms": [], "versions": []}
     deadline = time.perf_counter() + seconds
-    await asyncio.gather(*(_poller(host, int(port), cookie, interval, deadline, stats) for _, cookie in learners))
+    await asyncio.gather(*(_poller(host, int(port), user_id, cookie, interval, deadline, stats)
+                           for user_id, cookie in learners))
     stats["latencies_ms"] = stats["latencies_ms"][:20000]
     return stats
 
 
-async def _poller(host: str, port: int, cookie: str, interval: float, deadline: float, stats: dict) -> None:
+async def _poller(host: str, port: int, user_id: int, cookie: str, interval: float, deadline: float,
+                  stats: dict) -> None:
+    """Poll until ``deadline``; each new version seen goes to ``stats["versions"]`` as (user, version, time)."""
     await asyncio.sleep(random.random() * interval)
     request = (f"GET /api/v1/enrollments/?since=0 HTTP/1.1\r\nHost: {host}:{port}\r\nCookie: {cookie}\r\n"
                "Accept: application/json\r\n\r\n").encode()
     reader = writer = None
+    held = None
     while time.perf_counter() < deadline:
         started = time.perf_counter()
         try:
             if writer is None:
                 reader, writer = await asyncio.open_connection(host, port)
             writer.write(request)
-            keep = await _read_response(reader)
+            keep, body = await _read_response(reader)
             stats["requests"] += 1
+            version = json.loads(body)["version"]
+            if version != held:
+                held = version
+                stats["versions"].append((user_id, version, time.time()))
             stats["latencies_ms"].append((time.perf_counter() - started) * 1000)
             if not keep:
                 writer.close()
@@ -130,8 +139,8 @@ async def _poller(host: str, port: int, cookie: str, interval: float, deadline: 
         writer.close()
 
 
-async def _read_response(reader: asyncio.StreamReader) -> bool:
-    """Read one response; True if the connection may be reused."""
+async def _read_response(reader: asyncio.StreamReader) -> tuple[bool, bytes]:
+    """Read one response: whether the connection may be reused, and the body."""
     status = await reader.readline()
     if not status.startswith(b"HTTP/1.1 200"):
         raise ValueError(status)
@@ -142,5 +151,4 @@ async def _read_response(reader: asyncio.StreamReader) -> bool:
             length = int(value)
         elif name.lower() == "connection" and "close" in value.lower():
             keep = False
-    await reader.readexactly(length)
-    return keep
+    return keep, await reader.readexactly(length)

@@ -1,5 +1,6 @@
 """The five scenarios. Each takes the stack, learners and sizes, prints progress, returns a dict."""
 import asyncio
+import threading
 import time
 from decimal import Decimal
 
@@ -191,12 +192,17 @@ def push_vs_polling(stack: BenchStack, learners, sizes: dict) -> dict:
     pools = clients.SocketPools(process.extra["url"], group)
     pools.wait_open(len(group), 300)
     time.sleep(min(5, window))  # let the connect burst settle before measuring
-    cpu = _cpu_during(process, lambda: time.sleep(window))  # idle push: nothing but heartbeats
+    pools.drain()
+    changes: list[tuple] = []
+    cpu = _cpu_during(process, lambda: changes.extend(_change_enrollments(group, window)))
+    seen = [(user, version, at) for user, version, _course, _status, at in drain_until_quiet(pools, len(changes))]
     rows.append({"mode": "push", "server": "daphne", "interval": None, "requests_per_second": 0.0,
-                 "cpu_seconds_per_minute": round(cpu * 60 / window, 3), "errors": 0})
+                 "cpu_seconds_per_minute": round(cpu * 60 / window, 3), "errors": 0,
+                 "update_ms": _update_latency(changes, seen)})
     pools.close()
     stack.stop(process)
-    say(f"  push idle, {len(group)} dashboards: {rows[-1]['cpu_seconds_per_minute']} CPU s/min")
+    say(f"  push, {len(group)} dashboards: {rows[-1]['cpu_seconds_per_minute']} CPU s/min, "
+        f"update p50 {rows[-1]['update_ms']['p50']} ms")
 
     profile: dict = {}
     for server in ("daphne", "gunicorn"):
@@ -204,7 +210,15 @@ def push_vs_polling(stack: BenchStack, learners, sizes: dict) -> dict:
         clients.poll(process.extra["url"], group, 1, min(5, window))  # warm up: imports, connections
         for interval in sizes["poll_intervals"]:
             stats: dict = {}
-            cpu = _cpu_during(process, lambda: stats.update(clients.poll(process.extra["url"], group, interval, window)))
+            changes = []
+
+            def poll_while_changing() -> None:
+                changer = threading.Thread(target=lambda: changes.extend(_change_enrollments(group, window)))
+                changer.start()
+                stats.update(clients.poll(process.extra["url"], group, interval, window))
+                changer.join()
+
+            cpu = _cpu_during(process, poll_while_changing)
             offered = len(group) / interval
             per_request_ms = cpu * 1000 / max(1, stats["requests"])
             rows.append({
@@ -216,13 +230,43 @@ def push_vs_polling(stack: BenchStack, learners, sizes: dict) -> dict:
                 # What serving every poll would cost, when the server could not keep up.
                 "projected_cpu_seconds_per_minute": round(per_request_ms * offered * 60 / 1000, 1),
                 "response_ms": distribution(stats["latencies_ms"]),
+                "update_ms": _update_latency(changes, stats["versions"]),
             })
             say(f"  poll every {interval}s on {server}: {rows[-1]['requests_per_second']} req/s, "
-                f"{rows[-1]['cpu_seconds_per_minute']} CPU s/min, {stats['errors']} errors")
+                f"{rows[-1]['cpu_seconds_per_minute']} CPU s/min, update p50 {rows[-1]['update_ms']['p50']} ms, "
+                f"{stats['errors']} errors")
         if server == "daphne":
             profile = _profile_polling(process, group, sizes["profile_seconds"])
         stack.stop(process)
     return {"dashboards": len(group), "window_seconds": window, "rows": rows, "daphne_profile": profile}
+
+
+def _change_enrollments(group, seconds: float) -> list[tuple[int, int, float]]:
+    """One learner of ``group`` gets a new (pending) enrollment each second: [(user, version, committed at)]."""
+    from dashboard import enrollments
+    from dashboard.models import Course
+
+    changes, start = [], time.perf_counter()
+    for n in range(int(seconds)):
+        time.sleep(max(0.0, start + n + 0.5 - time.perf_counter()))  # pacing: one change per second
+        user_id, _cookie = group[(n * 7919) % len(group)]
+        course = Course.objects.create(key=f"course-v1:Change+{time.monotonic_ns()}+{n}", title="A new course")
+        version = enrollments.start(user_id, course, "audit").version
+        changes.append((user_id, version, time.time()))
+    return changes
+
+
+def _update_latency(changes: list[tuple[int, int, float]], seen: list[tuple[int, int, float]]) -> dict:
+    """From each commit to the first time that learner's page held its version or a later one."""
+    by_user: dict[int, list[tuple[float, int]]] = {}
+    for user, version, at in seen:
+        by_user.setdefault(user, []).append((at, version))
+    latencies = []
+    for user, version, committed in changes:
+        first = min((at for at, held in by_user.get(user, []) if held >= version), default=None)
+        if first is not None:
+            latencies.append(max(0.0, first - committed) * 1000)
+    return {**distribution(latencies), "changes": len(changes), "unseen": len(changes) - len(latencies)}
 
 
 def _profile_polling(process, group, seconds: float) -> dict:

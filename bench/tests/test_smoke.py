@@ -26,6 +26,9 @@ def test_every_scenario_runs_and_loses_nothing(tmp_path):
     modes = {(row["mode"], row["server"]) for row in results["compare"]["rows"]}
     assert modes == {("push", "daphne"), ("poll", "daphne"), ("poll", "gunicorn")}
     assert all(row["errors"] == 0 for row in results["compare"]["rows"])
+    push = next(row for row in results["compare"]["rows"] if row["mode"] == "push")
+    assert push["update_ms"]["changes"] == 2 and push["update_ms"]["unseen"] == 0, push
+    assert all("update_ms" in row for row in results["compare"]["rows"])
     for plot in ("publish", "checkout", "idle", "compare"):
         assert (tmp_path / f"smoke-{plot}.png").stat().st_size > 1000
     summary = (tmp_path / "smoke.md").read_text()

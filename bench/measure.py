@@ -52,3 +52,12 @@ def distribution(samples_ms: list[float]) -> dict[str, float | int | None]:
         p50, p95, p99 = cuts[49], cuts[94], cuts[98]
     return {"count": len(ordered), "p50": round(p50, 3), "p95": round(p95, 3), "p99": round(p99, 3),
             "max": round(ordered[-1], 3)}
+
+
+P99_LIMIT_MS = 50.0
+
+
+def sustained(step: dict) -> bool:
+    """A publish rate held: nothing lost, p99 within the limit, at least 90 % of the offered rate achieved."""
+    return (step["p50"] is not None and not step["lost"] and step["p99"] <= P99_LIMIT_MS
+            and step["achieved_rate"] >= 0.9 * step["offered_rate"])

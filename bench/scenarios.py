@@ -5,11 +5,9 @@ import time
 from decimal import Decimal
 
 from bench import clients, profiles
-from bench.measure import distribution, rss_bytes, tree_cpu_seconds
+from bench.measure import distribution, rss_bytes, sustained, tree_cpu_seconds
 from bench.stack import BenchStack
 from devstack.processes import wait_until
-
-P99_LIMIT_MS = 50.0
 
 
 def say(message: str) -> None:
@@ -59,14 +57,12 @@ def publish_to_socket(stack: BenchStack, learners, sizes: dict, server: str = "d
         steps.append(step)
         say(f"  publish->socket {kind}/{server}/{layer} @ {rate}/s: achieved {step['achieved_rate']}/s, "
             f"p50 {step['p50']} ms, p99 {step['p99']} ms, lost {lost}")
-        if lost or (step["p99"] or 0) > P99_LIMIT_MS or step["achieved_rate"] < 0.9 * rate:
+        if not sustained(step):
             break
     pools.close()
     stack.stop(process)
-    sustained = [s for s in steps if not s["lost"] and (s["p99"] or 0) <= P99_LIMIT_MS
-                 and s["achieved_rate"] >= 0.9 * s["offered_rate"]]
     return {"kind": kind, "server": server, "layer": layer, "sockets": len(group), "steps": steps,
-            "max_sustained_rate": max((s["achieved_rate"] for s in sustained), default=0)}
+            "max_sustained_rate": max((s["achieved_rate"] for s in steps if sustained(s)), default=0)}
 
 
 # --- 1. Checkout to tile ---------------------------------------------------------

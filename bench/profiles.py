@@ -1,6 +1,6 @@
 """Where the cost goes: a heap diff of a Daphne holding sockets, and a CPU profile of a running server.
 
-The memory profile runs Daphne under ``tracemalloc`` (``bench.traced_daphne``) and
+The memory profile runs Daphne under ``tracemalloc`` (``bench.instrumented_daphne``) and
 attributes the bytes that opening sockets adds to the package that allocated them.
 The CPU profile samples a live process with py-spy, counting only samples that hold
 the GIL (the Python work; threads waiting on each other are left out).
@@ -55,7 +55,7 @@ def heap_per_socket(stack: BenchStack, learners, count: int) -> dict:
     """Bytes per idle socket by owner, from tracemalloc snapshots before and after ``count`` sockets."""
     folder = stack.log_dir / f"heap-{time.monotonic_ns()}"
     folder.mkdir(parents=True)
-    process = stack.server("traced-daphne", TRACED_SNAPSHOT_DIR=str(folder))
+    process = stack.server("daphne", TRACED_SNAPSHOT_DIR=str(folder))
     url = process.extra["url"]
     urllib.request.urlopen(f"{url}/accounts/login/").read()
     warm = clients.SocketPools(url, learners[:10])  # first-connection imports and caches, not per-socket costs

@@ -5,6 +5,7 @@ import time
 from decimal import Decimal
 
 from bench import clients, profiles
+from bench.instrumented_daphne import gc_pauses
 from bench.measure import distribution, rss_bytes, sustained, tree_cpu_seconds
 from bench.stack import BenchStack
 from devstack.processes import wait_until
@@ -89,17 +90,20 @@ def checkout_to_tile(stack: BenchStack, learners, dashboards: int, sizes: dict, 
     asyncio.run(_place_orders(process.extra["url"], group, warm, 5, min(5, len(group))))  # unmeasured
     say(f"  checkout->tile {server}/{layer}: {len(group)} dashboards open, placing {orders} orders "
         f"at {sizes['checkout_rate']}/s")
+    window_start = time.time()
     placed = asyncio.run(_place_orders(process.extra["url"], group, seats, sizes["checkout_rate"], orders))
     received = drain_until_quiet(pools, len(placed) * 2 + min(10, 2 * len(group)), timeout=30)
+    pauses = gc_pauses(process.log, window_start, time.time()) if server == "daphne" else []
     active = {(user, course): at for user, _v, course, status, at in received if status == "active"}
     latencies = [(active[key] - at) * 1000 for key, at in placed.items() if key in active]
     pools.close()
     stack.stop(worker)
     stack.stop(process)
     result = {"dashboards": len(group), "orders": orders, "server": server, "layer": layer,
-              "errors": orders - len(placed), "lost": len(placed) - len(latencies), **distribution(latencies)}
+              "errors": orders - len(placed), "lost": len(placed) - len(latencies), **distribution(latencies),
+              "gc_pauses": len(pauses), "longest_gc_pause_ms": max((ms for _gen, ms in pauses), default=None)}
     say(f"  checkout->tile {len(group)} dashboards: p50 {result['p50']} ms, p99 {result['p99']} ms, "
-        f"lost {result['lost']}, errors {result['errors']}")
+        f"lost {result['lost']}, errors {result['errors']}, longest GC pause {result['longest_gc_pause_ms']} ms")
     return result
 
 
@@ -146,11 +150,13 @@ def idle_capacity(stack: BenchStack, learners, sizes: dict) -> dict:
         if len(marks) % 10 == 0:
             say(f"  idle sockets: {now_open}/{len(group)} open, RSS {marks[-1][1] / 2**20:.0f} MiB")
 
+    ramp_start = time.time()
     ramp = pools.wait_open(len(group), 900, progress)
     full = rss_bytes(process.popen.pid)
     cpu_before, started = tree_cpu_seconds(process.popen.pid), time.perf_counter()
     time.sleep(sizes["idle_seconds"])  # the measurement window itself
     idle_cpu = (tree_cpu_seconds(process.popen.pid) - cpu_before) / (time.perf_counter() - started)
+    full_collections = [ms for gen, ms in gc_pauses(process.log, ramp_start, time.time()) if gen == 2]
 
     port = int(url.rsplit(":", 1)[1])
     process.kill()
@@ -168,6 +174,8 @@ def idle_capacity(stack: BenchStack, learners, sizes: dict) -> dict:
         "idle_cpu_cores": round(idle_cpu, 4), "reconnect_all_seconds": round(reconnect, 1),
         "heartbeat_seconds": float(stack.env.get("REALTIME_HEARTBEAT_SECONDS", 20)),
         "ramp": marks[:: max(1, len(marks) // 50)],
+        # The collector's full passes walk every live object, so they grow with the sockets held.
+        "full_gc_pauses_ms": full_collections,
     }
     say(f"  where the memory goes: {sizes['heap_sockets']} sockets on a Daphne under tracemalloc")
     result["heap"] = profiles.heap_per_socket(stack, learners, sizes["heap_sockets"])

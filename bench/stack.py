@@ -54,9 +54,8 @@ def start_server(
     """``daphne``, ``uvicorn`` (both ASGI, one process) or ``gunicorn`` (WSGI, 2 workers)."""
     port = port or free_port()
     argv = {
-        "traced-daphne": [sys.executable, "-m", "bench.traced_daphne", "-b", "127.0.0.1", "-p", str(port),
-                          "--websocket-max-message-size", str(MAX_WEBSOCKET_MESSAGE_BYTES), app],
-        "daphne": [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+        # Daphne's own command line, with the garbage-collection log (and heap tracing when asked).
+        "daphne": [sys.executable, "-m", "bench.instrumented_daphne", "-b", "127.0.0.1", "-p", str(port),
                    "--websocket-max-message-size", str(MAX_WEBSOCKET_MESSAGE_BYTES), app],
         "uvicorn": [str(BIN / "uvicorn"), app, "--host", "127.0.0.1", "--port", str(port),
                     "--no-access-log", "--log-level", "warning", "--ws", "websockets",

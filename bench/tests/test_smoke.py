@@ -18,6 +18,7 @@ def test_every_scenario_runs_and_loses_nothing(tmp_path):
         assert publish["max_sustained_rate"] > 0
     assert all(r["lost"] == 0 and r["errors"] == 0 and r["count"] == r["orders"] for r in results["checkout"])
     assert results["idle"]["sockets"] == 30 and results["idle"]["reconnect_all_seconds"] > 0
+    assert all("longest_gc_pause_ms" in r for r in results["checkout"])
     heap = dict(results["idle"]["heap"]["owners"])
     assert heap["daphne"] > 1000 and heap["ours: realtime"] > 0, heap
     profile = results["compare"]["daphne_profile"]

@@ -1,0 +1,31 @@
+"""The benchmark's readings of its instrumented server and its profiles."""
+from bench.instrumented_daphne import gc_pauses
+from bench.profiles import owner, summarize
+
+
+def test_gc_pauses_are_read_from_the_server_log_within_a_window(tmp_path):
+    log = tmp_path / "daphne.log"
+    log.write_text("INFO starting\nGCPAUSE gen=2 ms=512.5 at=100.0\nGCPAUSE gen=0 ms=12.0 at=150.5\n"
+                   "127.0.0.1 GET /x\nGCPAUSE gen=1 ms=20.0 at=300.0\n")
+    assert gc_pauses(log) == [(2, 512.5), (0, 12.0), (1, 20.0)]
+    assert gc_pauses(log, since=120, until=200) == [(0, 12.0)]
+
+
+def test_owners_name_the_package_our_app_or_the_stdlib_module():
+    assert owner("/x/.venv/lib/python3.11/site-packages/twisted/web/http.py") == "daphne"
+    assert owner("/x/.venv/lib/python3.11/site-packages/django/db/utils.py") == "django"
+    assert owner("/root/.pyenv/versions/3.11.7/lib/python3.11/asyncio/queues.py") == "stdlib: asyncio"
+    assert owner("realtime/consumers.py") == "ours: realtime"
+    assert owner("threading.py") == "stdlib: threading"
+
+
+def test_a_cpu_profile_is_summarised_as_shares_of_samples():
+    view = "APIView.dispatch (rest_framework/views.py:500)"
+    stacks = [(["Thread.run (threading.py:1)", view, "changed_since (dashboard/enrollments.py:90)"], 3),
+              (["Thread.run (threading.py:1)", "Condition.wait (threading.py:320)"], 1)]
+    summary = summarize(stacks)
+    assert summary["samples"] == 4
+    assert dict(summary["cost_centres"])["the API view, all of it (DRF)"] == 75.0
+    assert dict(summary["cost_centres"])["  the enrollments queries"] == 75.0
+    assert dict(summary["self_by_owner"]) == {"ours: dashboard": 75.0, "stdlib: threading": 25.0}
+    assert summary["sync_async_bridging"] == 25.0

@@ -3,6 +3,7 @@
 HTTP goes to Django; WebSockets go through the origin check and the socket
 authentication (session cookie or connection token) to the realtime routes.
 """
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -24,3 +25,8 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(SocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# What is loaded by now lives as long as the process. Freezing it keeps it out of
+# the collector's full passes, which otherwise walk all of it each time and stop
+# every socket of the process meanwhile (docs/performance.md, "garbage collection").
+gc.freeze()

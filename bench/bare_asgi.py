@@ -3,6 +3,7 @@
 Same server, same channel layer, same session auth and group name as the real
 consumer; no protocol, no catch-up, no heartbeat. ``daphne bench.bare_asgi:application``.
 """
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -33,3 +34,5 @@ class BareForwarder(AsyncWebsocketConsumer):
 application = ProtocolTypeRouter(
     {"websocket": SocketAuthMiddleware(URLRouter([path("ws/dashboard/", BareForwarder.as_asgi())]))}
 )
+
+gc.freeze()  # as asgi.py does, so the two processes differ only in the consumer

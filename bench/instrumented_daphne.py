@@ -8,6 +8,7 @@ so a scenario can tell whether a latency tail was the collector. With
 """
 import gc
 import os
+import re
 import signal
 import sys
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 from daphne.cli import CommandLineInterface
 
 GC_REPORT_MS = 10.0
+GC_LINE = re.compile(r"GCPAUSE gen=(\d) ms=([\d.]+) at=(\d+\.\d{3})")
 _started: list[float] = []
 
 
@@ -26,7 +28,8 @@ def _gc_timer(phase: str, info: dict) -> None:
         return
     pause = (time.perf_counter() - _started[0]) * 1000
     if pause >= GC_REPORT_MS:
-        print(f"GCPAUSE gen={info['generation']} ms={pause:.1f} at={time.time():.3f}", file=sys.stderr, flush=True)
+        # One write of the whole line, so other output to the same log cannot land inside it.
+        os.write(2, f"GCPAUSE gen={info['generation']} ms={pause:.1f} at={time.time():.3f}\n".encode())
 
 
 def _dump(_signum: int, _frame: object) -> None:
@@ -38,13 +41,8 @@ def _dump(_signum: int, _frame: object) -> None:
 
 def gc_pauses(log: Path, since: float = 0.0, until: float = float("inf")) -> list[tuple[int, float]]:
     """(generation, ms) of the pauses an instrumented server logged between two epoch times."""
-    pauses = []
-    for line in log.read_text(errors="replace").splitlines():
-        if line.startswith("GCPAUSE "):
-            fields = dict(field.split("=") for field in line.split()[1:])
-            if since <= float(fields["at"]) <= until:
-                pauses.append((int(fields["gen"]), float(fields["ms"])))
-    return pauses
+    return [(int(gen), float(ms)) for gen, ms, at in GC_LINE.findall(log.read_text(errors="replace"))
+            if since <= float(at) <= until]
 
 
 if __name__ == "__main__":

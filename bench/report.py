@@ -245,8 +245,11 @@ def _checkout_plot(results: dict, out: Path, name: str) -> Path | None:
     sizes = [r["dashboards"] for r in runs]
     for key in ("p50", "p95", "p99"):
         ax.plot(sizes, [r[key] for r in runs], marker="o", label=key)
+    pauses = [(r["dashboards"], r["longest_gc_pause_ms"]) for r in runs if r.get("longest_gc_pause_ms")]
+    if pauses:
+        ax.scatter(*zip(*pauses), marker="x", color="black", label="longest GC pause in the window")
     ax.axhline(30, color="grey", linewidth=0.8, label="target p99")
-    ax.set(xscale="log", xlabel="dashboards open", ylabel="checkout response to active frame, ms",
+    ax.set(xscale="log", yscale="log", xlabel="dashboards open", ylabel="checkout response to active frame, ms",
            title="Checkout to tile")
     ax.legend()
     return _save(fig, out / f"{name}-checkout.png")

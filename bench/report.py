@@ -27,7 +27,7 @@ def write(results: dict, out: Path, name: str, docs: bool) -> list[Path]:
 
 HEADER = """# Performance
 
-`make bench` (about 15 minutes) starts its own stack on loopback (a private
+`make bench` (about 20 minutes) starts its own stack on loopback (a private
 Redis, Daphne or uvicorn, gunicorn, Celery workers, a SQLite database under
 `var/bench/`), drives it with load clients in separate processes and writes
 `bench/results/full.json`, `bench/results/full.md`, the plots beside them, and

@@ -198,7 +198,7 @@ def push_vs_polling(stack: BenchStack, learners, sizes: dict) -> dict:
     time.sleep(min(5, window))  # let the connect burst settle before measuring
     pools.drain()
     changes: list[tuple] = []
-    cpu = _cpu_during(process, lambda: changes.extend(_change_enrollments(group, window)))
+    cpu = _cpu_during(process, lambda: changes.extend(_while_changing(group, window, lambda: None)))
     seen = [(user, version, at) for user, version, _course, _status, at in drain_until_quiet(pools, len(changes))]
     rows.append({"mode": "push", "server": "daphne", "interval": None, "requests_per_second": 0.0,
                  "cpu_seconds_per_minute": round(cpu * 60 / window, 3), "errors": 0,
@@ -216,13 +216,10 @@ def push_vs_polling(stack: BenchStack, learners, sizes: dict) -> dict:
             stats: dict = {}
             changes = []
 
-            def poll_while_changing() -> None:
-                changer = threading.Thread(target=lambda: changes.extend(_change_enrollments(group, window)))
-                changer.start()
+            def poll() -> None:
                 stats.update(clients.poll(process.extra["url"], group, interval, window))
-                changer.join()
 
-            cpu = _cpu_during(process, poll_while_changing)
+            cpu = _cpu_during(process, lambda: changes.extend(_while_changing(group, window, poll)))
             offered = len(group) / interval
             per_request_ms = cpu * 1000 / max(1, stats["requests"])
             rows.append({
@@ -245,8 +242,20 @@ def push_vs_polling(stack: BenchStack, learners, sizes: dict) -> dict:
     return {"dashboards": len(group), "window_seconds": window, "rows": rows, "daphne_profile": profile}
 
 
+def _while_changing(group, seconds: float, action) -> list[tuple[int, int, float]]:
+    """Run ``action`` while, for ``seconds``, one learner a second gets a new enrollment; the changes made."""
+    changes: list[tuple[int, int, float]] = []
+    changer = threading.Thread(target=lambda: changes.extend(_change_enrollments(group, seconds)))
+    changer.start()
+    action()
+    changer.join()
+    return changes
+
+
 def _change_enrollments(group, seconds: float) -> list[tuple[int, int, float]]:
     """One learner of ``group`` gets a new (pending) enrollment each second: [(user, version, committed at)]."""
+    from django.db import connection
+
     from dashboard import enrollments
     from dashboard.models import Course
 
@@ -257,6 +266,7 @@ def _change_enrollments(group, seconds: float) -> list[tuple[int, int, float]]:
         course = Course.objects.create(key=f"course-v1:Change+{time.monotonic_ns()}+{n}", title="A new course")
         version = enrollments.start(user_id, course, "audit").version
         changes.append((user_id, version, time.time()))
+    connection.close()  # this thread's own connection
     return changes
 
 

@@ -243,7 +243,7 @@ EVENTS_SIGNING_KEY = os.environ.get("EVENTS_SIGNING_KEY", "")
 # long a page can miss an event whose publish was lost.
 REALTIME_HEARTBEAT_SECONDS = env_float("REALTIME_HEARTBEAT_SECONDS", 20.0)
 # A socket may send this many messages a second (with this burst) before it
-# is closed with 1008; a learner may hold this many sockets per server process.
+# is closed with 4429; a learner may hold this many sockets per server process.
 REALTIME_CLIENT_MESSAGES_PER_SECOND = env_float("REALTIME_CLIENT_MESSAGES_PER_SECOND", 5.0)
 REALTIME_CLIENT_MESSAGE_BURST = env_float("REALTIME_CLIENT_MESSAGE_BURST", 20.0)
 REALTIME_MAX_SOCKETS_PER_LEARNER = env_int("REALTIME_MAX_SOCKETS_PER_LEARNER", 10)

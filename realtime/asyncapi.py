@@ -30,3 +30,8 @@ def validate_server_message(message: dict[str, Any]) -> None:
     document = _document()
     schema = {**document["components"]["schemas"][name], "components": document["components"]}
     jsonschema.validate(message, schema, cls=jsonschema.Draft202012Validator)
+
+
+def close_codes() -> dict[int, dict[str, str]]:
+    """The close codes the document lists for the dashboard channel, by code."""
+    return {int(code): entry for code, entry in _document()["channels"]["dashboard"]["x-close-codes"].items()}

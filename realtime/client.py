@@ -14,7 +14,13 @@ from typing import Any
 
 import websockets
 
+from realtime import protocol
+
 logger = logging.getLogger(__name__)
+
+# Closes after which reconnecting cannot help (docs/asyncapi.yaml, x-close-codes).
+STOP_CODES = {protocol.UNAUTHENTICATED.code, protocol.TOO_MANY_SOCKETS.code}
+RATE_LIMITED_DELAY = 20.0  # jittered to 10-20 s
 
 
 class DashboardClient:
@@ -92,9 +98,12 @@ class DashboardClient:
                 if self._socket is not None:
                     self.close_codes.append(self._socket.close_code)
                 self._socket = None
-            if stop.is_set():
+            code = self.close_codes[-1] if self.close_codes else None
+            if stop.is_set() or code in STOP_CODES:
                 break
             ceiling = min(max_delay, base_delay * 2**attempt)
+            if code == protocol.RATE_LIMITED.code:
+                ceiling = max(ceiling, RATE_LIMITED_DELAY)
             attempt += 1
             try:
                 await asyncio.wait_for(stop.wait(), ceiling / 2 + random.random() * ceiling / 2)

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from typing import Any
 
+import redis
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -23,6 +24,9 @@ from realtime.publishing import group_for_user
 from realtime.ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
+
+# What the channel layer raises when Redis cannot be reached.
+LAYER_ERRORS = (redis.RedisError, OSError)
 
 # Open sockets per learner in this process (see docs/reliability.md for the
 # multi-process bound).
@@ -39,15 +43,13 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             refused = self.scope.get("token_refused")
             if refused is not None:
-                await self.refuse(protocol.CLOSE_UNAUTHENTICATED, refused.code, refused.message)
+                await self.refuse(protocol.UNAUTHENTICATED, refused.code, refused.message)
             else:
-                await self.refuse(protocol.CLOSE_UNAUTHENTICATED, "unauthenticated", "Log in to receive updates.")
+                await self.refuse(protocol.UNAUTHENTICATED)
             return
         self.user_id: int = user.pk
         if open_sockets[self.user_id] >= settings.REALTIME_MAX_SOCKETS_PER_LEARNER:
-            await self.refuse(
-                protocol.CLOSE_POLICY_VIOLATION, "too_many_sockets", "Too many open dashboards; close one and reload."
-            )
+            await self.refuse(protocol.TOO_MANY_SOCKETS)
             return
         open_sockets[self.user_id] += 1
         self.counted = True
@@ -56,9 +58,9 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         self.sent_version: int | None = None
         try:
             await self.channel_layer.group_add(group_for_user(self.user_id), self.channel_name)
-        except Exception as exc:  # the layer raises whatever its Redis client raises
+        except LAYER_ERRORS as exc:
             logger.warning("live updates unavailable for user %s: %r", self.user_id, exc)
-            await self.refuse(protocol.CLOSE_UNAVAILABLE, "unavailable", "Live updates are briefly unavailable.")
+            await self.refuse(protocol.UNAVAILABLE)
             return
         self.group = group_for_user(self.user_id)
         await self.accept()
@@ -70,15 +72,32 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         offered = self.scope.get("subprotocols") or []
         await super().accept(subprotocol or (tokens.SUBPROTOCOL if tokens.SUBPROTOCOL in offered else None))
 
-    async def refuse(self, close_code: int, code: str, message: str) -> None:
+    async def refuse(self, closing: protocol.Closing, code: str | None = None, message: str | None = None) -> None:
         """Accept only to say why, then close: browsers show no reason for a refused handshake."""
         await self.accept()
-        await self.send_message(protocol.error(code, message))
-        await self.close(code=close_code, reason=message)
+        await self.close_with(closing, code, message)
+
+    async def close_with(self, closing: protocol.Closing, code: str | None = None, message: str | None = None) -> None:
+        """Send the ``error`` that says why, then close with the closing's code.
+
+        ``code`` and ``message`` refine the error (a token's own refusal) under the same close code.
+        """
+        message = message or closing.message
+        await self.send_message(protocol.error(code or closing.error, message))
+        await self.close(code=closing.code, reason=message)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         try:
             await super().__call__(scope, receive, send)
+        except LAYER_ERRORS as exc:
+            if hasattr(self, "channel_name"):
+                raise
+            # The layer could not even give this socket a channel (the PubSub
+            # layer subscribes at once): say so instead of failing the handshake.
+            logger.warning("live updates unavailable (no channel for a new socket): %r", exc)
+            self.base_send = send
+            if (await receive())["type"] == "websocket.connect":
+                await self.refuse(protocol.UNAVAILABLE)
         finally:
             # Also when the app dies without a disconnect (its channel layer
             # failed): a forgotten socket would keep getting heartbeats.
@@ -107,8 +126,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.bucket.allow(time.monotonic()):
             logger.warning("user %s sent messages too fast; closing the socket", self.user_id)
-            await self.send_message(protocol.error("rate_limited", "Too many messages; slow down."))
-            await self.close(code=protocol.CLOSE_POLICY_VIOLATION, reason="rate limited")
+            await self.close_with(protocol.RATE_LIMITED)
             return
         try:
             message = protocol.parse_client_frame(text_data, bytes_data)

@@ -19,10 +19,31 @@ from typing import Any
 
 MAX_CLIENT_MESSAGE_BYTES = 4096
 
-# Close codes (4000-4999 are the application's own).
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_POLICY_VIOLATION = 1008  # rate limited, or too many sockets
-CLOSE_UNAVAILABLE = 1011  # the channel layer cannot be reached; reconnect with backoff
+
+
+@dataclass(frozen=True)
+class Closing:
+    """Why the server closes a socket: the close code, the ``error`` code sent just
+    before it, and the text for both.
+
+    Every code is in 4000-4999. Daphne's WebSocket layer (Autobahn) lets an
+    application close only with 1000 or 3000-4999; anything else (1008, 1011)
+    raises inside the server and the client sees 1011 or 1006 instead. Daphne
+    also drops a close frame's reason text (django/daphne#374), so the reason
+    travels in the ``error`` message that precedes every close.
+    """
+
+    code: int
+    error: str
+    message: str
+
+
+GOING_AWAY = Closing(4001, "going_away", "This server is restarting; reconnect after the delay given.")
+UNAUTHENTICATED = Closing(4401, "unauthenticated", "Log in to receive updates.")
+TOO_MANY_SOCKETS = Closing(4409, "too_many_sockets", "Too many open dashboards; close one and reload.")
+RATE_LIMITED = Closing(4429, "rate_limited", "Too many messages; slow down.")
+UNAVAILABLE = Closing(4503, "unavailable", "Live updates are briefly unavailable.")
+CLOSINGS = {closing.code: closing for closing in (GOING_AWAY, UNAUTHENTICATED, TOO_MANY_SOCKETS, RATE_LIMITED, UNAVAILABLE)}
 
 
 class ProtocolError(Exception):

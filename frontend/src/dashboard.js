@@ -5,6 +5,7 @@ import {
   applyCatchup,
   applyUpdate,
   backoffDelay,
+  closeAction,
   initialState,
   needsResync,
   tileView,
@@ -25,9 +26,11 @@ const EVENT_LOG_SIZE = 50;
 let state = initialState(Number(tilesRoot.dataset.version), readTiles());
 let socket = null;
 let reconnectAttempt = 0;
+let reconnectTimer = null;
 let watchdogTimer = null;
 let pollTimer = null;
 let pollFailures = 0;
+let retryAfterMs = null; // named by the server's error before a 4001 (drain)
 const eventLog = [];
 
 function readTiles() {
@@ -132,6 +135,7 @@ function onMessage(message) {
       break;
     case "error":
       console.warn("dashboard socket error:", message.code, message.message);
+      if (message.retry_after_ms !== undefined) retryAfterMs = message.retry_after_ms;
       break;
     default:
       break;
@@ -146,6 +150,7 @@ function resetWatchdog() {
 }
 
 function connect() {
+  reconnectTimer = null;
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(`${scheme}//${location.host}/ws/dashboard/`);
   socket = ws;
@@ -168,14 +173,11 @@ function connect() {
     if (socket !== ws) return;
     socket = null;
     clearTimeout(watchdogTimer);
-    if (event.code === 4401) {
-      setConnection("offline", "Signed out");
-      return;
-    }
-    setConnection("reconnecting", "Reconnecting…");
-    startPolling();
-    const delay = backoffDelay(reconnectAttempt++);
-    setTimeout(connect, delay);
+    const action = closeAction(event.code, reconnectAttempt++, { retryAfterMs });
+    retryAfterMs = null;
+    setConnection(action.state, action.label);
+    if (action.poll) startPolling();
+    if (action.reconnectMs !== null) reconnectTimer = setTimeout(connect, action.reconnectMs);
   });
 }
 
@@ -216,6 +218,9 @@ window.learnerDashboard = {
   },
   get polling() {
     return pollTimer !== null;
+  },
+  get reconnectScheduled() {
+    return reconnectTimer !== null;
   },
   events: eventLog,
   dropSocket() {

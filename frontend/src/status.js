@@ -100,3 +100,39 @@ export function backoffDelay(attempt, { baseMs = 500, capMs = 30000 } = {}, rand
   const ceiling = Math.min(capMs, baseMs * 2 ** attempt);
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
+
+// Close codes the server sends (docs/asyncapi.yaml, x-close-codes).
+export const CLOSE = { goingAway: 4001, unauthenticated: 4401, tooManySockets: 4409, rateLimited: 4429, unavailable: 4503 };
+
+const RATE_LIMITED_FLOOR_MS = 10000;
+
+/**
+ * What the page does after its socket closed with `code`, on reconnect attempt
+ * `attempt` (0-based): `reconnectMs` null means stay closed; `poll` keeps the
+ * tiles converging over HTTP meanwhile. `retryAfterMs` is the delay the
+ * server named in the error before a 4001 (a drain spreads its pages out).
+ */
+export function closeAction(code, attempt, { retryAfterMs = null } = {}, random = Math.random) {
+  switch (code) {
+    case CLOSE.unauthenticated:
+      return { reconnectMs: null, poll: false, state: "offline", label: "Signed out" };
+    case CLOSE.tooManySockets:
+      return { reconnectMs: null, poll: false, state: "offline", label: "Paused: too many open dashboards" };
+    case CLOSE.rateLimited:
+      return {
+        reconnectMs: RATE_LIMITED_FLOOR_MS + backoffDelay(attempt, {}, random),
+        poll: true,
+        state: "reconnecting",
+        label: "Reconnecting…",
+      };
+    case CLOSE.goingAway:
+      return {
+        reconnectMs: retryAfterMs ?? backoffDelay(0, { baseMs: 2000 }, random),
+        poll: false,
+        state: "reconnecting",
+        label: "Reconnecting…",
+      };
+    default:
+      return { reconnectMs: backoffDelay(attempt, {}, random), poll: true, state: "reconnecting", label: "Reconnecting…" };
+  }
+}

@@ -5,6 +5,8 @@ import {
   applyCatchup,
   applyUpdate,
   backoffDelay,
+  CLOSE,
+  closeAction,
   initialState,
   needsResync,
   tileView,
@@ -107,4 +109,23 @@ test("backoff grows exponentially, stays within the cap and is jittered", () => 
   assert.deepEqual([0, 1, 2, 3].map(low), [250, 500, 1000, 2000]);
   assert.equal(high(20), 30000);
   assert.equal(low(20), 15000);
+});
+
+test("each close code the server sends has its own reaction", () => {
+  const half = () => 0.5;
+  assert.deepEqual(closeAction(CLOSE.unauthenticated, 0, {}, half), {
+    reconnectMs: null, poll: false, state: "offline", label: "Signed out",
+  });
+  const crowded = closeAction(CLOSE.tooManySockets, 3, {}, half);
+  assert.equal(crowded.reconnectMs, null, "over the socket limit: stop, do not loop");
+  assert.match(crowded.label, /too many open dashboards/);
+  const flooded = closeAction(CLOSE.rateLimited, 0, {}, half);
+  assert.ok(flooded.reconnectMs >= 10000, "rate limited: back off at least 10 s");
+  assert.ok(flooded.reconnectMs > closeAction(1006, 0, {}, half).reconnectMs);
+  assert.equal(flooded.poll, true);
+  assert.equal(closeAction(CLOSE.goingAway, 7, { retryAfterMs: 4321 }, half).reconnectMs, 4321,
+    "a draining node names the delay");
+  assert.equal(closeAction(CLOSE.goingAway, 7, {}, half).poll, false);
+  const dropped = closeAction(CLOSE.unavailable, 2, {}, half);
+  assert.deepEqual([dropped.reconnectMs, dropped.poll], [backoffDelay(2, {}, half), true]);
 });

@@ -50,7 +50,7 @@ async def test_a_password_change_refuses_the_socket_but_leaves_the_session_to_ht
     error = await socket.receive()
     assert error["type"] == "error" and error["code"] == "unauthenticated"
     closed = await socket.communicator.receive_output(timeout=3)
-    assert closed["type"] == "websocket.close" and closed["code"] == protocol.CLOSE_UNAUTHENTICATED
+    assert closed["type"] == "websocket.close" and closed["code"] == protocol.UNAUTHENTICATED.code
     assert await session_row(learner.session_key) == before
 
 

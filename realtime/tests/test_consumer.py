@@ -23,7 +23,7 @@ async def test_anonymous_socket_is_told_and_closed_4401():
     error = await socket.receive()
     assert error == {"type": "error", "code": "unauthenticated", "message": "Log in to receive updates."}
     closed = await socket.communicator.receive_output(timeout=2)
-    assert closed["type"] == "websocket.close" and closed["code"] == protocol.CLOSE_UNAUTHENTICATED
+    assert closed["type"] == "websocket.close" and closed["code"] == protocol.UNAUTHENTICATED.code
 
 
 async def test_foreign_origin_is_refused(learner):

@@ -83,3 +83,13 @@ def test_any_text_frame_parses_or_raises_protocol_error(frame):
     else:
         assert isinstance(message, (protocol.Hello, protocol.Ping))
 
+
+
+def test_every_close_code_is_one_daphne_lets_an_application_send_and_is_documented():
+    from realtime.asyncapi import close_codes
+
+    assert all(4000 <= code <= 4999 for code in protocol.CLOSINGS)
+    documented = close_codes()
+    assert {code: closing.error for code, closing in protocol.CLOSINGS.items()} == {
+        code: entry["error"] for code, entry in documented.items()
+    }

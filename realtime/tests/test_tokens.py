@@ -48,7 +48,7 @@ async def test_a_refused_token_is_told_and_closed_4401(learner, settings, case):
     error = json.loads(await communicator.receive_from(timeout=5))
     assert error["type"] == "error" and error["code"] == expected
     closed = await communicator.receive_output(timeout=5)
-    assert closed["type"] == "websocket.close" and closed["code"] == protocol.CLOSE_UNAUTHENTICATED
+    assert closed["type"] == "websocket.close" and closed["code"] == protocol.UNAUTHENTICATED.code
 
 
 def test_the_token_endpoint_needs_a_login(user_client):

@@ -1,0 +1,117 @@
+"""Every close a client can meet, received from a running Daphne (not the in-process communicator).
+
+Daphne's WebSocket layer refuses close codes outside 1000 and 3000-4999 from an
+application: the codes the protocol documents must arrive as sent, each after an
+``error`` naming why, and the server log must hold no traceback for any of them.
+"""
+import asyncio
+import json
+
+import pytest
+import websockets
+
+from realtime.testing import Learner
+from tests.e2e.conftest import wait_live
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def ws_url(base_url: str) -> str:
+    return base_url.replace("http://", "ws://") + "/ws/dashboard/"
+
+
+async def closed_after_error(base_url: str, learner: Learner | None, flood: int = 0) -> tuple[dict, int, list]:
+    """Connect, send ``flood`` pings, and read until the server closes: (error, close code, other messages)."""
+    headers = {"Cookie": learner.cookie_header} if learner else {}
+    async with websockets.connect(ws_url(base_url), origin=base_url, additional_headers=headers) as socket:
+        for n in range(flood):
+            await socket.send(json.dumps({"type": "ping", "id": str(n)}))
+        received = []
+        with pytest.raises(websockets.ConnectionClosed):
+            while True:
+                received.append(json.loads(await asyncio.wait_for(socket.recv(), 10)))
+        errors = [m for m in received if m["type"] == "error"]
+        return errors[-1], socket.close_code, received
+
+
+def assert_clean_log(stack) -> None:
+    log = stack.daphne.log_text()
+    assert "Traceback" not in log and "invalid close code" not in log, log[-3000:]
+
+
+def test_a_flooding_client_gets_4429_and_others_stay_connected(start_stack, make_learner):
+    stack = start_stack(workers=0, REALTIME_CLIENT_MESSAGES_PER_SECOND="1", REALTIME_CLIENT_MESSAGE_BURST="3")
+    flooder, calm = make_learner(), make_learner()
+
+    async def scenario():
+        headers = {"Cookie": calm.cookie_header}
+        async with websockets.connect(ws_url(stack.url), origin=stack.url, additional_headers=headers) as bystander:
+            error, code, received = await closed_after_error(stack.url, flooder, flood=20)
+            await bystander.send(json.dumps({"type": "ping", "id": "still-here"}))
+            pong = json.loads(await asyncio.wait_for(bystander.recv(), 10))
+            return error, code, received, pong
+
+    error, code, received, pong = asyncio.run(scenario())
+    assert (error["code"], code) == ("rate_limited", 4429)
+    assert sum(m["type"] == "pong" for m in received) == 3, "the burst is answered, then the socket closes"
+    assert pong == {"type": "pong", "id": "still-here"}
+    assert_clean_log(stack)
+
+
+def test_a_socket_over_the_learners_limit_gets_4409(start_stack, learner):
+    stack = start_stack(workers=0, REALTIME_MAX_SOCKETS_PER_LEARNER="2")
+
+    async def scenario():
+        headers = {"Cookie": learner.cookie_header}
+        async with websockets.connect(ws_url(stack.url), origin=stack.url, additional_headers=headers), \
+                websockets.connect(ws_url(stack.url), origin=stack.url, additional_headers=headers):
+            return await closed_after_error(stack.url, learner)
+
+    error, code, _ = asyncio.run(scenario())
+    assert (error["code"], code) == ("too_many_sockets", 4409)
+    assert_clean_log(stack)
+
+
+def test_a_socket_opened_while_redis_is_down_gets_4503(start_stack, learner):
+    stack = start_stack(workers=0, private_redis=True)
+    stack.redis.kill()
+    error, code, _ = asyncio.run(closed_after_error(stack.url, learner))
+    assert (error["code"], code) == ("unavailable", 4503)
+    assert_clean_log(stack)
+
+
+def test_anonymous_and_bad_token_sockets_get_4401(start_stack):
+    stack = start_stack(workers=0)
+    error, code, _ = asyncio.run(closed_after_error(stack.url, None))
+    assert (error["code"], code) == ("unauthenticated", 4401)
+
+    async def with_forged_token():
+        async with websockets.connect(
+            ws_url(stack.url), origin=stack.url, subprotocols=["learnwell.v1", "token.forged"]
+        ) as socket:
+            error = json.loads(await asyncio.wait_for(socket.recv(), 10))
+            with pytest.raises(websockets.ConnectionClosed):
+                await asyncio.wait_for(socket.recv(), 10)
+            return error, socket.close_code
+
+    error, code = asyncio.run(with_forged_token())
+    assert (error["code"], code) == ("token_invalid", 4401)
+    assert_clean_log(stack)
+
+
+def test_the_browser_stops_and_says_so_over_the_socket_limit(browser, start_stack, learner):
+    stack = start_stack(workers=0, REALTIME_MAX_SOCKETS_PER_LEARNER="1")
+    context = browser.new_context(base_url=stack.url)
+    context.add_cookies([{"name": "sessionid", "value": learner.session_key, "url": stack.url}])
+    first, second = context.new_page(), context.new_page()
+    first.goto("/dashboard/")
+    wait_live(first)
+    second.goto("/dashboard/")
+    badge = second.locator('[data-role="connection"][data-state="offline"]')
+    badge.wait_for(timeout=15_000)
+    assert "too many open dashboards" in badge.inner_text()
+    assert second.evaluate("window.learnerDashboard.reconnectScheduled") is False
+    assert second.evaluate("window.learnerDashboard.polling") is False
+    assert first.evaluate("window.learnerDashboard.connection") == "live"
+    context.close()
+    assert_clean_log(stack)

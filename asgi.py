@@ -1,9 +1,8 @@
-"""The one ASGI entry point: ``daphne asgi:application``.
+"""The one ASGI entry point: ``python -m realtime.server asgi:application`` (Daphne).
 
 HTTP goes to Django; WebSockets go through the origin check and the socket
 authentication (session cookie or connection token) to the realtime routes.
 """
-import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -25,8 +24,3 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(SocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )
-
-# What is loaded by now lives as long as the process. Freezing it keeps it out of
-# the collector's full passes, which otherwise walk all of it each time and stop
-# every socket of the process meanwhile (docs/performance.md, "garbage collection").
-gc.freeze()

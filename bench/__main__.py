@@ -20,6 +20,8 @@ FULL = {
     "idle_sockets": 10000, "idle_seconds": 30, "heap_sockets": 1000,
     "compare_dashboards": 1000, "compare_seconds": 30, "poll_intervals": [1, 5], "profile_seconds": 10,
     "choices": True,
+    "ladder_dashboards": [1000, 10000], "ladder_rates": [10, 20, 50, 100, 200, 400], "ladder_seconds": 10,
+    "ladder_layouts": ["split", "daphne"],
 }
 SMOKE = {
     "checkout_sizes": [10], "checkout_rate": 5, "checkout_seconds": 1,
@@ -27,8 +29,9 @@ SMOKE = {
     "idle_sockets": 30, "idle_seconds": 1, "heap_sockets": 20,
     "compare_dashboards": 10, "compare_seconds": 2, "poll_intervals": [1], "profile_seconds": 2,
     "choices": False,
+    "ladder_dashboards": [10], "ladder_rates": [5, 10], "ladder_seconds": 1, "ladder_layouts": ["split"],
 }
-SCENARIOS = ["publish", "checkout", "idle", "compare", "choices"]
+SCENARIOS = ["ladder", "publish", "checkout", "idle", "compare", "choices"]
 
 
 def main() -> int:
@@ -36,13 +39,15 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks that every scenario runs")
     parser.add_argument("--only", nargs="+", choices=SCENARIOS, help="run only these scenarios")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where results go")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite",
+                        help="the node's database (PostgreSQL: a fresh database on BENCH_POSTGRES_URL's server)")
     args = parser.parse_args()
     sizes = SMOKE if args.smoke else FULL
     wanted = [s for s in (args.only or SCENARIOS) if s != "choices" or sizes["choices"]]
 
     # A terminated run still stops the servers, workers and Redis it started (the finally below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    stack = BenchStack()
+    stack = BenchStack(args.database)
     results: dict = {"machine": machine(), "sizes": sizes, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     try:
         os.environ.update(stack.env)
@@ -53,9 +58,13 @@ def main() -> int:
         from bench.learners import create_learners
 
         count = max(sizes["idle_sockets"], max(sizes["checkout_sizes"]), sizes["compare_dashboards"],
-                    sizes["publish_sockets"])
+                    sizes["publish_sockets"], max(sizes["ladder_dashboards"]))
         scenarios.say(f"creating {count} learners with sessions")
         learners = create_learners(count, "bench")
+        if "ladder" in wanted:
+            scenarios.say(f"6. capacity ladder: checkouts at rising rates to a node on {args.database}")
+            results["ladder"] = [scenarios.capacity_ladder(stack, learners, n, sizes, NODE_LAYOUT=layout)
+                                 for layout in sizes["ladder_layouts"] for n in sizes["ladder_dashboards"]]
         if "publish" in wanted:
             scenarios.say("2. publish to socket: ours against the bare reference (PubSub layer, Daphne)")
             results["publish"] = [scenarios.publish_to_socket(stack, learners, sizes, kind=kind)

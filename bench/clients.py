@@ -152,3 +152,66 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[bool, bytes]:
         elif name.lower() == "connection" and "close" in value.lower():
             keep = False
     return keep, await reader.readexactly(length)
+
+
+# --- Checkout load ----------------------------------------------------------------
+
+
+def place_orders(url: str, group: list[tuple[int, str]], course_keys: list[str], rate: float, count: int,
+                 processes: int = 2) -> dict:
+    """Offer ``count`` free-seat checkouts at ``rate`` per second from ``processes`` client processes.
+
+    Order ``i`` is learner ``i % len(group)`` buying ``course_keys[i // len(group)]``. Returns the
+    orders as (user, course, sent at, answered at, status) and the clients' own CPU seconds.
+    """
+    pipes, workers = [], []
+    start_at = time.time() + 0.5  # every client starts its schedule together
+    for n in range(processes):
+        ours, theirs = SPAWN.Pipe()
+        worker = SPAWN.Process(target=_order_process, args=(url, group, course_keys, rate, count, n, processes,
+                                                             start_at, theirs))
+        worker.start()
+        pipes.append(ours)
+        workers.append(worker)
+    results = [pipe.recv() for pipe in pipes]
+    for worker in workers:
+        worker.join(10)
+    return {"orders": [o for r in results for o in r["orders"]], "client_cpu_seconds": sum(r["cpu"] for r in results)}
+
+
+def _order_process(url, group, course_keys, rate, count, index, processes, start_at, conn) -> None:
+    sockets.raise_file_limit()
+    cpu = time.process_time()
+    orders = asyncio.run(_orders(url, group, course_keys, rate, count, index, processes, start_at))
+    conn.send({"orders": orders, "cpu": time.process_time() - cpu})
+
+
+async def _orders(url, group, course_keys, rate, count, index, processes, start_at) -> list[tuple]:
+    import httpx
+
+    csrf = "b" * 32
+    orders: list[tuple] = []
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        async def one(i: int) -> None:
+            user_id, cookie = group[i % len(group)]
+            course = course_keys[i // len(group)]
+            sent = time.time()
+            try:
+                response = await client.post(
+                    "/api/v1/orders/", json={"course_id": course, "mode": "audit"},
+                    headers={"Cookie": f"{cookie}; csrftoken={csrf}", "X-CSRFToken": csrf},
+                )
+                status = response.status_code
+            except httpx.HTTPError:
+                status = 0
+            orders.append((user_id, course, sent, time.time(), status))
+
+        tasks = []
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        begin = time.perf_counter()
+        for i in range(index, count, processes):
+            await asyncio.sleep(max(0.0, begin + i / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(i)))
+        await asyncio.gather(*tasks)
+    return orders

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from bench import clients, profiles
 from bench.instrumented_daphne import gc_pauses
-from bench.measure import distribution, rss_bytes, sustained, tree_cpu_seconds
+from bench.measure import P99_LIMIT_MS, distribution, rss_bytes, sustained, tree_cpu_seconds
 from bench.stack import BenchStack
 from devstack.processes import wait_until
 
@@ -298,3 +298,80 @@ def _cpu_during(process, action) -> float:
     before = tree_cpu_seconds(process.popen.pid)
     action()
     return tree_cpu_seconds(process.popen.pid) - before
+
+
+# --- 6. Capacity ladder: a whole node under a checkout burst ---------------------------
+
+
+def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, **overrides: str) -> dict:
+    """Orders offered at rising rates to a node started as `make run` starts one, ``dashboards`` open.
+
+    Climbs until a step is not sustained (checkout-to-tile p99 over the limit, a lost
+    tile or an error), so the last step is the knee.
+    """
+    from commerce.models import Seat
+    from dashboard.models import Course
+
+    node = stack.node(**overrides)
+    worker = stack.worker(**overrides)
+    processes = {p.extra["role"]: p for p in node.processes} | {"worker": worker, "redis": stack.redis}
+    group = learners[:dashboards]
+    pools = clients.SocketPools(node.url, group)
+    pools.wait_open(len(group), 600)
+    layout = node.layout
+
+    def seats_for(orders: int, label: str) -> list[str]:
+        tag = f"{layout}-{dashboards}-{label}-{time.monotonic_ns()}"
+        return [Seat.objects.create(course=Course.objects.create(key=f"course-v1:Ladder+{tag}+{n}", title="Ladder"),
+                                    mode="audit", price=Decimal("0")).course.key
+                for n in range(-(-orders // len(group)))]
+
+    # Unmeasured: every server process imports and connects on its first requests.
+    warm = min(40, len(group))
+    clients.place_orders(node.url, group, seats_for(warm, "warm"), 10, warm)
+    time.sleep(2)  # let the connect burst, its catch-ups and the warm-up settle before measuring
+    pools.drain()
+    steps = []
+    for rate in sizes["ladder_rates"]:
+        orders = int(rate * sizes["ladder_seconds"])
+        keys = seats_for(orders, str(rate))
+        cpu_before = {role: tree_cpu_seconds(p.popen.pid) for role, p in processes.items()}
+        window_start = time.time()
+        offered = clients.place_orders(node.url, group, keys, rate, orders)
+        placed = {(user, course): sent for user, course, sent, _answered, status in offered["orders"] if status == 201}
+        received = drain_until_quiet(pools, 2 * len(placed), timeout=30)
+        cpu = {role: tree_cpu_seconds(p.popen.pid) - cpu_before[role] for role, p in processes.items()}
+        active = {(user, course): at for user, _v, course, status, at in received if status == "active"}
+        to_tile = [(active[key] - sent) * 1000 for key, sent in placed.items() if key in active]
+        answers = [(answered - sent) * 1000 for _u, _c, sent, answered, _s in offered["orders"]]
+        first, last = min(o[2] for o in offered["orders"]), max(o[3] for o in offered["orders"])
+        pauses = gc_pauses(node.process("sockets").log, window_start, time.time())
+        step = {
+            "offered_rate": rate, "orders": orders,
+            "accepted_rate": round(len(placed) / max(0.001, last - first), 1),
+            "errors": orders - len(placed), "lost": len(placed) - len(to_tile),
+            "checkout_ms": distribution(answers), "to_tile_ms": distribution(to_tile),
+            "cpu_ms_per_order": {role: round(seconds * 1000 / orders, 2) for role, seconds in cpu.items()},
+            "driver_cpu_ms_per_order": round(offered["client_cpu_seconds"] * 1000 / orders, 2),
+            "longest_gc_pause_ms": max((ms for _gen, ms in pauses), default=None),
+        }
+        steps.append(step)
+        say(f"  ladder {layout}, {len(group)} dashboards @ {rate}/s: accepted {step['accepted_rate']}/s, "
+            f"checkout p50 {step['checkout_ms']['p50']} ms, to tile p50 {step['to_tile_ms']['p50']} / "
+            f"p99 {step['to_tile_ms']['p99']} ms, lost {step['lost']}, errors {step['errors']}, "
+            f"CPU ms/order {step['cpu_ms_per_order']} (driver {step['driver_cpu_ms_per_order']})")
+        if not ladder_sustained(step):
+            break
+    pools.close()
+    stack.stop(worker)
+    for process in node.processes:
+        stack.stop(process)
+    return {"layout": layout, "dashboards": len(group), "database": stack.database_kind, "steps": steps,
+            "max_sustained_rate": max((s["offered_rate"] for s in steps if ladder_sustained(s)), default=0)}
+
+
+def ladder_sustained(step: dict) -> bool:
+    """Every order answered and its tile live, checkout-to-tile p99 within the limit, the offered rate accepted."""
+    tile = step["to_tile_ms"]
+    return (not step["errors"] and not step["lost"] and tile["p99"] is not None and tile["p99"] <= P99_LIMIT_MS
+            and step["accepted_rate"] >= 0.9 * step["offered_rate"])

@@ -1,13 +1,14 @@
 """The benchmark's own stack: a private Redis, a fresh database, servers and workers."""
 import os
-import resource
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
+from devstack.node import Node, start_node
 from devstack.processes import (
     BIN,
+    raise_file_limit,
     MAX_WEBSOCKET_MESSAGE_BYTES,
     ROOT,
     Process,
@@ -22,17 +23,11 @@ from devstack.processes import (
 BENCH_DIR = ROOT / "var" / "bench"
 
 
-def raise_file_limit() -> None:
-    """As many open files as the hard limit allows (10,000 sockets need it)."""
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-def bench_env(redis_url: str, database: Path, **overrides: str) -> dict[str, str]:
+def bench_env(redis_url: str, database_url: str, **overrides: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=f"sqlite:///{database}",
+        DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         CELERY_BROKER_URL=redis_url,
         CELERY_QUEUE=f"bench-{uuid.uuid4().hex[:6]}",
@@ -76,19 +71,38 @@ def start_server(
     return process
 
 
+INSTRUMENTED_DAPHNE = [sys.executable, "-m", "bench.instrumented_daphne"]
+
+
 class BenchStack:
     """One private Redis and one database for the whole run; servers and workers per scenario."""
 
-    def __init__(self) -> None:
+    def __init__(self, database: str = "sqlite") -> None:
+        """``database``: ``sqlite`` (a fresh file) or ``postgres`` (a fresh database on BENCH_POSTGRES_URL's server)."""
         BENCH_DIR.mkdir(parents=True, exist_ok=True)
         self.log_dir = BENCH_DIR / "logs"
-        self.database = BENCH_DIR / "bench.sqlite3"
-        for stale in BENCH_DIR.glob("bench.sqlite3*"):
-            stale.unlink()
+        self.database_kind = database
+        self.postgres_admin: str | None = None
+        if database == "postgres":
+            self.postgres_admin = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+            self.postgres_name = f"bench_{uuid.uuid4().hex[:8]}"
+            self._postgres(f'CREATE DATABASE "{self.postgres_name}"')
+            database_url = self.postgres_admin.rsplit("/", 1)[0] + f"/{self.postgres_name}"
+        else:
+            sqlite = BENCH_DIR / "bench.sqlite3"
+            for stale in BENCH_DIR.glob("bench.sqlite3*"):
+                stale.unlink()
+            database_url = f"sqlite:///{sqlite}"
         self.redis = start_redis(free_port(), self.log_dir, ["--maxmemory-policy", "noeviction"])
-        self.env = bench_env(self.redis.extra["url"], self.database)
+        self.env = bench_env(self.redis.extra["url"], database_url)
         manage(["migrate", "--noinput", "-v", "0"], self.env)
         self.running: list[Process] = []
+
+    def _postgres(self, statement: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.postgres_admin, autocommit=True) as connection:
+            connection.execute(statement)
 
     def server(
         self, kind: str = "daphne", app: str = "asgi:application", port: int | None = None, **overrides: str
@@ -97,7 +111,14 @@ class BenchStack:
         self.running.append(process)
         return process
 
-    def worker(self, concurrency: int = 2, **overrides: str) -> Process:
+    def node(self, **overrides: str) -> Node:
+        """A node as `make run` starts it (devstack.node), its Daphne instrumented; NODE_LAYOUT picks the layout."""
+        node = start_node(free_port(), {**self.env, **overrides}, self.log_dir, name=f"node-{uuid.uuid4().hex[:6]}",
+                          daphne_program=INSTRUMENTED_DAPHNE)
+        self.running.extend(node.processes)
+        return node
+
+    def worker(self, concurrency: int | None = None, **overrides: str) -> Process:
         process = start_worker({**self.env, **overrides}, self.log_dir, name=f"worker-{uuid.uuid4().hex[:6]}",
                                concurrency=concurrency)
         self.running.append(process)
@@ -112,3 +133,8 @@ class BenchStack:
         for process in reversed(self.running):
             process.stop()
         self.redis.stop()
+        if self.postgres_admin:
+            from django.db import connections
+
+            connections.close_all()
+            self._postgres(f'DROP DATABASE IF EXISTS "{self.postgres_name}" WITH (FORCE)')

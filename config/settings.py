@@ -207,6 +207,14 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # the order to the sweeper (FULFILLMENT_STALL_SECONDS).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Fulfillment waits on the course platform (I/O), so orders per second are
+# capped at concurrency / platform latency. ``threads`` holds many calls at
+# once in one process; it is not the default because kombu 5.7's Redis
+# transport kills a threads-pool worker that holds unacknowledged tasks when
+# Redis restarts (AttributeError in restore_unacked; tests/e2e/test_faults.py
+# caught it), while prefork survives. docs/performance.md has the figures.
+CELERY_WORKER_POOL = os.environ.get("CELERY_WORKER_POOL", "prefork")
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 4)
 
 # --- Fulfillment --------------------------------------------------------------
 # Simulated work so that the pending state is visible in the demo and in tests.

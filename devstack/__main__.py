@@ -23,9 +23,9 @@ from devstack.processes import (
     manage,
     port_open,
     postgres_answers,
-    start_daphne,
     start_worker,
 )
+from devstack.node import Node, start_node
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -55,6 +55,12 @@ def interrupt_on_sigterm() -> None:
     signal.signal(signal.SIGHUP, interrupt)
 
 
+def describe(node: Node) -> str:
+    if node.layout == "daphne":
+        return "one Daphne serves pages, the API and the sockets"
+    return "nginx on the port; /ws/ to Daphne, pages and the API to gunicorn"
+
+
 def run_demo(port: int) -> int:
     interrupt_on_sigterm()
     env = dict(os.environ)
@@ -75,17 +81,20 @@ def run_demo(port: int) -> int:
     try:
         manage(["migrate", "--noinput", "-v", "0"], env)
         manage(["seed_demo"], env)
-        for p in (LOG_DIR / "daphne.log", LOG_DIR / "worker.log"):
-            p.unlink(missing_ok=True)
-        started.append(start_daphne(port, env, LOG_DIR, name="daphne"))
+        for p in LOG_DIR.glob("node-*.log"):
+            p.unlink()
+        (LOG_DIR / "worker.log").unlink(missing_ok=True)
+        node = start_node(port, env, LOG_DIR)
+        started.extend(node.processes)
         started.append(start_worker(env, LOG_DIR, name="worker", beat=True))
         print(
             f"\n  Learner dashboard demo is up: http://127.0.0.1:{port}/dashboard/\n"
             "  Log in as learner / learner-demo, enroll in a course and watch the tile go live.\n"
+            f"  Layout: {describe(node)}\n"
             f"  Redis: {redis_url}   Logs: {LOG_DIR}\n  Press Ctrl-C to stop.\n",
             flush=True,
         )
-        threading.Thread(target=follow, args=(started[-2:], stop), daemon=True).start()
+        threading.Thread(target=follow, args=(started[-(len(node.processes) + 1):], stop), daemon=True).start()
         while all(p.alive() for p in started):
             time.sleep(0.5)
         dead = [p.name for p in started if not p.alive()]

@@ -1,5 +1,6 @@
 """Start, wait for and stop the stack's processes, each in its own process group."""
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -75,12 +76,19 @@ class Process:
         self.popen.wait(5)
 
 
+def raise_file_limit() -> None:
+    """As many open files as the hard limit allows: a server holding 10,000 sockets needs them."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def spawn(name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> Process:
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
     with log.open("ab") as out:
         popen = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=raise_file_limit,
         )
     return Process(name, popen, log)
 
@@ -183,9 +191,12 @@ def amqp_answers(url: str) -> bool:
 # --- Django processes ---------------------------------------------------------
 
 
-def start_daphne(port: int, env: dict[str, str], log_dir: Path, name: str | None = None) -> Process:
+def start_daphne(
+    port: int, env: dict[str, str], log_dir: Path, name: str | None = None, program: list[str] | None = None
+) -> Process:
+    """Daphne (realtime.server) on 127.0.0.1:``port``; ``program`` replaces the command (the benchmark's instrumented one)."""
     argv = [
-        str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+        *(program or [sys.executable, "-m", "realtime.server"]), "-b", "127.0.0.1", "-p", str(port),
         # Frames beyond this are refused by the server (close 1009) before
         # the application reads them; the protocol's own limit is smaller.
         "--websocket-max-message-size", str(MAX_WEBSOCKET_MESSAGE_BYTES),
@@ -197,11 +208,13 @@ def start_daphne(port: int, env: dict[str, str], log_dir: Path, name: str | None
 
 
 def start_worker(
-    env: dict[str, str], log_dir: Path, name: str = "worker", concurrency: int = 2, beat: bool = False
+    env: dict[str, str], log_dir: Path, name: str = "worker", concurrency: int | None = None, beat: bool = False
 ) -> Process:
+    """A Celery worker; its pool and concurrency come from the settings unless ``concurrency`` is given."""
     argv = [
         str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
-        "--concurrency", str(concurrency), "--hostname", f"{name}@%h", "--without-mingle", "--without-gossip",
+        "--hostname", f"{name}@%h", "--without-mingle", "--without-gossip",
+        *(["--concurrency", str(concurrency)] if concurrency else []),
     ]
     if beat:
         argv += ["--beat", "--schedule", str(log_dir / f"{name}-beat-schedule")]

@@ -46,3 +46,10 @@ def count_layer_drops() -> None:
     if not any(isinstance(f, LayerDropCounter) for f in channels_logger.filters):
         channels_logger.addFilter(LayerDropCounter())
         channels_logger.setLevel(logging.INFO)
+
+GC_PAUSE = Histogram(
+    "realtime_gc_pause_seconds",
+    "Garbage-collection pauses of the socket server, by generation",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)

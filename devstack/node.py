@@ -1,0 +1,162 @@
+"""One node of the service, started the same way by `make run`, the tests and the benchmark.
+
+The layout (chosen by measurement, docs/performance.md "A node's layout"):
+
+    nginx on the node's port ──/ws/──► Daphne            (the open dashboards)
+                             └─ else ─► gunicorn workers (pages and the JSON API, WSGI)
+
+Daphne serves a plain HTTP request through Django's ASGI bridge, which gives
+each request a new thread and a new database connection; gunicorn's workers
+keep both, and cost about a third of the CPU per request. The sockets stay on
+Daphne. ``NODE_LAYOUT=daphne`` runs the older single-Daphne layout, for
+comparison.
+"""
+import os
+import resource
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack.processes import (
+    BIN,
+    ROOT,
+    Process,
+    StackError,
+    free_port,
+    port_open,
+    spawn,
+    start_daphne,
+    wait_until,
+)
+
+LAYOUTS = ("split", "daphne")
+# Sockets through the proxy hold two descriptors each (client and upstream).
+PROXY_CONNECTIONS = 50_000
+# Each nginx worker has its own open-file limit; several hold more sockets than one.
+PROXY_WORKERS = 4
+
+
+def proxy_connections() -> int:
+    """As many connections as the open-file limit allows, up to PROXY_CONNECTIONS."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return PROXY_CONNECTIONS if hard == resource.RLIM_INFINITY else min(PROXY_CONNECTIONS, hard // 2 - 100)
+
+
+@dataclass
+class Node:
+    """The processes of one node; ``url`` is its one entry point."""
+
+    url: str
+    layout: str
+    processes: list[Process] = field(default_factory=list)
+
+    def process(self, role: str) -> Process:
+        """``proxy``, ``web`` (gunicorn) or ``sockets`` (Daphne)."""
+        return next(p for p in self.processes if p.extra.get("role") == role)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+
+
+def web_workers(env: dict[str, str]) -> int:
+    return int(env.get("WEB_WORKERS", "2"))
+
+
+def start_gunicorn(port: int, env: dict[str, str], log_dir: Path, name: str) -> Process:
+    argv = [
+        str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(web_workers(env)), "--worker-class", "gthread", "--threads", env.get("WEB_THREADS", "4"),
+        "--access-logfile", "-" if env.get("WEB_ACCESS_LOG") == "1" else "/dev/null", "--log-level", "warning",
+    ]
+    # A gunicorn thread keeps its database connection between requests.
+    process = spawn(name, argv, {"DATABASE_CONN_MAX_AGE": "60", **env}, log_dir)
+    process.extra.update(role="web", url=f"http://127.0.0.1:{port}")
+    try:
+        wait_until(lambda: port_open("127.0.0.1", port) or not process.alive(), 30, f"gunicorn on port {port}")
+    finally:
+        if not process.alive():
+            raise StackError(f"gunicorn exited at start; its log says:\n{process.log_text()[-3000:]}")
+    return process
+
+
+def nginx_config(port: int, web_port: int, socket_port: int, run_dir: Path, log: Path) -> str:
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    connections = proxy_connections()
+    temp = "\n".join(f"    {kind}_temp_path {run_dir / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return f"""{user}daemon off;
+worker_processes {PROXY_WORKERS};
+worker_rlimit_nofile {connections * 2};
+pid {run_dir / 'nginx.pid'};
+error_log {log} warn;
+events {{ worker_connections {connections}; }}
+http {{
+    access_log off;
+{temp}
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    server {{
+        listen 127.0.0.1:{port} reuseport;
+        client_max_body_size 1m;
+        location /ws/ {{
+            proxy_pass http://127.0.0.1:{socket_port};
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_read_timeout 1h;
+        }}
+        location / {{
+            proxy_pass http://127.0.0.1:{web_port};
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+        }}
+    }}
+}}
+"""
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if not found:
+        raise StackError("nginx is not installed: 'sudo apt-get install nginx-light' (make run installs it).")
+    return found
+
+
+def start_proxy(port: int, web_port: int, socket_port: int, log_dir: Path, name: str) -> Process:
+    run_dir = ROOT / "var" / "run" / name
+    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (run_dir / kind).mkdir(parents=True, exist_ok=True)
+    config = run_dir / "nginx.conf"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    config.write_text(nginx_config(port, web_port, socket_port, run_dir, log_dir / f"{name}.log"))
+    process = spawn(name, [nginx_binary(), "-c", str(config), "-e", str(log_dir / f"{name}.log")], dict(os.environ), log_dir)
+    process.extra.update(role="proxy", url=f"http://127.0.0.1:{port}")
+    wait_until(lambda: port_open("127.0.0.1", port) or not process.alive(), 15, f"nginx on port {port}")
+    if not process.alive():
+        raise StackError(f"nginx exited at start; its log says:\n{process.log_text()[-3000:]}")
+    return process
+
+
+def start_node(port: int, env: dict[str, str], log_dir: Path, name: str = "node", daphne_program: list[str] | None = None) -> Node:
+    """Start a node on ``port`` in the layout ``NODE_LAYOUT`` names (``split`` by default)."""
+    layout = env.get("NODE_LAYOUT", "split")
+    if layout not in LAYOUTS:
+        raise StackError(f"NODE_LAYOUT must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    node = Node(f"http://127.0.0.1:{port}", layout)
+    try:
+        if layout == "daphne":
+            node.processes.append(start_daphne(port, env, log_dir, name=f"{name}-daphne", program=daphne_program))
+            node.processes[-1].extra["role"] = "sockets"
+            return node
+        web_port, socket_port = free_port(), free_port()
+        node.processes.append(start_daphne(socket_port, env, log_dir, name=f"{name}-daphne", program=daphne_program))
+        node.processes[-1].extra["role"] = "sockets"
+        node.processes.append(start_gunicorn(web_port, env, log_dir, name=f"{name}-web"))
+        node.processes.append(start_proxy(port, web_port, socket_port, log_dir, name=f"{name}-proxy"))
+    except BaseException:
+        node.stop()
+        raise
+    return node

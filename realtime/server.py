@@ -1,0 +1,53 @@
+"""The socket server: Daphne, with what a process holding thousands of sockets needs.
+
+``python -m realtime.server <daphne's own arguments> asgi:application``. It adds
+to Daphne (see realtime.collector for why):
+
+* the collector's pauses timed and exported, and long-lived objects frozen;
+* the reference cycles of a closed socket broken once Daphne is done with it,
+  so reference counting frees the socket even when it was frozen.
+"""
+import sys
+
+from daphne.cli import CommandLineInterface
+from daphne.server import Server
+from daphne.ws_protocol import WebSocketProtocol
+
+from realtime import collector
+
+
+class SocketServer(Server):
+    def run(self) -> None:
+        self.leaving: set[WebSocketProtocol] = set()
+        collector.time_pauses()
+        collector.freeze_survivors()
+        super().run()
+
+    def protocol_disconnected(self, protocol: object) -> None:
+        super().protocol_disconnected(protocol)
+        if isinstance(protocol, WebSocketProtocol):
+            self.leaving.add(protocol)
+
+    def application_checker(self) -> None:
+        """Daphne's once-a-second reaping, then release the sockets it reaped."""
+        super().application_checker()
+        for protocol in [p for p in self.leaving if p not in self.connections]:
+            self.leaving.discard(protocol)
+            # Daphne has reaped it (its application finished, the connection is
+            # gone), Twisted dropped it at connectionLost and Autobahn cancelled
+            # its timers: its attributes are the only links left in the cycles
+            # among the protocol, its Deferreds, its transport and its queue.
+            protocol.__dict__.clear()
+        collector.flush()
+
+
+class SocketServerCommandLine(CommandLineInterface):
+    server_class = SocketServer
+
+
+def main() -> None:
+    SocketServerCommandLine().run(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

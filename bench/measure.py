@@ -33,6 +33,31 @@ def descendants(root: int) -> list[int]:
     return found
 
 
+def sum_cpu_seconds(pids: list[int]) -> float:
+    """Own user + system CPU of these processes (not their children's); one gone since counts as nothing."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL server process on the machine (its backends do the queries' work)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if open(f"/proc/{entry}/comm").read().strip() in ("postgres", "postmaster"):
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
 def rss_bytes(pid: int) -> int:
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS:"):

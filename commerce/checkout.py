@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from commerce import orders, tasks
+from commerce import fulfillment, orders, tasks
 from commerce.models import Order, OrderLine, Seat
 from config.logcontext import order_context
 from dashboard import enrollments
@@ -36,14 +36,13 @@ class CheckoutResult:
 
 
 def find_seat(course_key: str, mode: str) -> Seat:
-    seats = Seat.objects.select_related("course").filter(course__key=course_key)
-    if not seats.exists():
+    seats = {seat.mode: seat for seat in Seat.objects.select_related("course").filter(course__key=course_key)}
+    if not seats:
         raise CheckoutError("course_id", f"There is no course {course_key!r} for sale.")
-    seat = seats.filter(mode=mode).first()
-    if seat is None:
-        modes = ", ".join(sorted(seats.values_list("mode", flat=True)))
+    if mode not in seats:
+        modes = ", ".join(sorted(seats))
         raise CheckoutError("mode", f"Course {course_key} is not sold as {mode!r}; it is sold as: {modes}.")
-    return seat
+    return seats[mode]
 
 
 def checkout(user_id: int, course_key: str, mode: str, *, enqueue: bool = True) -> CheckoutResult:
@@ -94,6 +93,7 @@ def place(order: Order, *, enqueue: bool = True) -> None:
 def _retry(order: Order, enqueue: bool) -> None:
     for line in order.lines.select_related("seat__course"):
         enrollments.start(order.user_id, line.seat.course, line.seat.mode)
+    fulfillment.mark_due(order.number, delay_seconds=0)
     logger.info("order %s: fulfillment retried at the learner's request", order.number)
     if enqueue:
         transaction.on_commit(lambda: tasks.enqueue_fulfillment(order.number))

@@ -51,9 +51,7 @@ def fulfill(order_number: str) -> Outcome:
         if order.status == Order.Status.COMPLETE:
             return Outcome.ALREADY_DONE
         for line in order.lines.select_related("seat"):
-            enrollment = Enrollment.objects.get(user_id=order.user_id, course_id=line.seat.course_id)
-            if enrollment.status == Enrollment.Status.PENDING:
-                enrollments.activate(enrollment.pk)
+            enrollments.activate_pending(order.user_id, line.seat.course_id)
         orders.move(order, Order.Status.COMPLETE)
     logger.info("order %s: fulfilled", order_number)
     return Outcome.FULFILLED

@@ -31,10 +31,12 @@ def move(order: Order, target: str, reason: str = "") -> None:
     order.failure_reason = reason if target == Status.FULFILLMENT_ERROR else ""
     now = timezone.now()
     if target == Status.OPEN:
-        order.placed_at = now
+        # A placed order's first fulfillment attempt is due at once; recorded in
+        # this write rather than in another one after the task is enqueued.
+        order.placed_at = order.fulfillment_due_at = now
     if target == Status.COMPLETE:
         order.fulfilled_at = now
-    order.save(update_fields=["status", "failure_reason", "placed_at", "fulfilled_at"])
+    order.save(update_fields=["status", "failure_reason", "placed_at", "fulfilled_at", "fulfillment_due_at"])
     line_status = {
         Status.COMPLETE: OrderLine.Status.COMPLETE,
         Status.FULFILLMENT_ERROR: OrderLine.Status.FULFILLMENT_ERROR,

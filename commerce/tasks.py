@@ -74,21 +74,22 @@ def requeue_stalled_orders() -> list[str]:
     stalled = fulfillment.stalled_orders(settings.FULFILLMENT_STALL_SECONDS)
     for number in stalled:
         logger.warning("order %s: fulfillment stalled; enqueuing it again", number)
-        enqueue_fulfillment(number)
+        if enqueue_fulfillment(number):
+            fulfillment.mark_due(number, delay_seconds=0)
     return stalled
 
 
 def enqueue_fulfillment(order_number: str) -> bool:
     """Send ``fulfill_order`` to the queue; a broker error is logged, not raised.
 
-    The order is already committed as open, so it is not lost if this fails:
-    ``requeue_stalled_orders`` sends it again once its due time has passed.
+    The order is already committed as open, with its attempt due (set when it
+    was placed, or by the caller), so it is not lost if this fails:
+    ``requeue_stalled_orders`` sends it again once that due time has passed.
     """
     try:
         fulfill_order.apply_async([order_number], queue=settings.CELERY_TASK_DEFAULT_QUEUE)
     except Exception as exc:  # kombu raises the transport's own errors
         logger.error("order %s: could not enqueue fulfillment (%r); the sweeper will retry", order_number, exc)
         return False
-    fulfillment.mark_due(order_number, delay_seconds=0)
     logger.info("order %s: fulfillment enqueued", order_number)
     return True

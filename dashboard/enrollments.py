@@ -14,8 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.urls import reverse
 
 from dashboard.models import Course, Enrollment, LearnerClock
@@ -133,6 +132,21 @@ def activate(enrollment_id: int) -> Enrollment:
     return transition(enrollment_id, Status.ACTIVE)
 
 
+def activate_pending(user_id: int, course_id: int) -> Enrollment | None:
+    """Activate the learner's enrollment in the course if it is pending; None when there is nothing to do.
+
+    For fulfillment: one locked read instead of a read to look and another to change.
+    """
+    with transaction.atomic():
+        enrollment = (
+            Enrollment.objects.select_for_update(of=("self",)).select_related("course")
+            .filter(user_id=user_id, course_id=course_id).first()
+        )
+        if enrollment is None or enrollment.status != Status.PENDING:
+            return None
+        return _move(enrollment, Status.ACTIVE)
+
+
 def fail(enrollment_id: int, reason: str) -> Enrollment:
     return transition(enrollment_id, Status.FAILED, reason=reason)
 
@@ -168,15 +182,19 @@ def _move(enrollment: Enrollment, target: str, reason: str = "") -> Enrollment:
 
 
 def _bump_version(user_id: int) -> int:
-    """Increment the learner's clock inside the caller's transaction and return it."""
-    if not LearnerClock.objects.filter(user_id=user_id).update(version=F("version") + 1):
-        try:
-            with transaction.atomic():
-                LearnerClock.objects.create(user_id=user_id, version=1)
-        except IntegrityError:
-            # Another transaction created the clock first; take our turn on it.
-            LearnerClock.objects.filter(user_id=user_id).update(version=F("version") + 1)
-    return LearnerClock.objects.values_list("version", flat=True).get(user_id=user_id)
+    """Increment the learner's clock inside the caller's transaction and return it.
+
+    One upsert (SQLite 3.35+ and PostgreSQL): it creates the clock at 1 or
+    increments it under the row lock, and returns the new value.
+    """
+    table = connection.ops.quote_name(LearnerClock._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, version) VALUES (%s, 1) "
+            f"ON CONFLICT (user_id) DO UPDATE SET version = {table}.version + 1 RETURNING version",
+            [user_id],
+        )
+        return cursor.fetchone()[0]
 
 
 def _announce(enrollment: Enrollment) -> None:

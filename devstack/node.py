@@ -69,8 +69,7 @@ def start_gunicorn(port: int, env: dict[str, str], log_dir: Path, name: str) -> 
         "--workers", str(web_workers(env)), "--worker-class", "gthread", "--threads", env.get("WEB_THREADS", "4"),
         "--access-logfile", "-" if env.get("WEB_ACCESS_LOG") == "1" else "/dev/null", "--log-level", "warning",
     ]
-    # A gunicorn thread keeps its database connection between requests.
-    process = spawn(name, argv, {"DATABASE_CONN_MAX_AGE": "60", **env}, log_dir)
+    process = spawn(name, argv, env, log_dir)
     process.extra.update(role="web", url=f"http://127.0.0.1:{port}")
     try:
         wait_until(lambda: port_open("127.0.0.1", port) or not process.alive(), 30, f"gunicorn on port {port}")

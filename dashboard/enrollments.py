@@ -12,10 +12,12 @@ and locks the row, so a stale object can never overwrite a newer state.
 """
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboard.models import Course, Enrollment, LearnerClock
 from dashboard.signals import enrollment_changed
@@ -79,6 +81,11 @@ def current_versions(user_ids: list[int]) -> dict[int, int]:
         chunk = user_ids[start:start + 500]
         versions.update(LearnerClock.objects.filter(user_id__in=chunk).values_list("user_id", "version"))
     return versions
+
+
+def versions_changed_between(start: datetime, end: datetime) -> dict[int, int]:
+    """Learners whose version moved in [start, end), with their version now."""
+    return dict(LearnerClock.objects.filter(changed__gte=start, changed__lt=end).values_list("user_id", "version"))
 
 
 def changed_since(user_id: int, since: int = 0) -> Snapshot:
@@ -188,11 +195,12 @@ def _bump_version(user_id: int) -> int:
     increments it under the row lock, and returns the new value.
     """
     table = connection.ops.quote_name(LearnerClock._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (user_id, version) VALUES (%s, 1) "
-            f"ON CONFLICT (user_id) DO UPDATE SET version = {table}.version + 1 RETURNING version",
-            [user_id],
+            f"INSERT INTO {table} (user_id, version, changed) VALUES (%s, 1, %s) ON CONFLICT (user_id) "
+            f"DO UPDATE SET version = {table}.version + 1, changed = excluded.changed RETURNING version",
+            [user_id, now],
         )
         return cursor.fetchone()[0]
 

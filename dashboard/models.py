@@ -27,6 +27,10 @@ class LearnerClock(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     version = models.PositiveBigIntegerField(default=0)
+    # When the version last moved (set by the writer, before its commit): each
+    # server process reads the recent changes every second to repair events the
+    # channel layer lost (realtime.hub).
+    changed = models.DateTimeField(null=True, db_index=True)
 
 
 class Enrollment(models.Model):

@@ -19,7 +19,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from dashboard import enrollments
-from realtime import heartbeat, metrics, protocol, tokens
+from realtime import hub, metrics, protocol, tokens
 from realtime.publishing import group_for_user
 from realtime.ratelimit import TokenBucket
 
@@ -54,8 +54,11 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         open_sockets[self.user_id] += 1
         self.counted = True
         metrics.SOCKETS_OPEN.inc()
-        # The version the client is known to hold; None until its hello.
-        self.sent_version: int | None = None
+        # Every version up to ``sent_through`` has been sent on this socket (by a
+        # catch-up or as an event); versions sent above it wait in ``sent_above``.
+        # None until the client's hello.
+        self.sent_through: int | None = None
+        self.sent_above: set[int] = set()
         try:
             await self.channel_layer.group_add(group_for_user(self.user_id), self.channel_name)
         except LAYER_ERRORS as exc:
@@ -64,7 +67,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             return
         self.group = group_for_user(self.user_id)
         await self.accept()
-        heartbeat.hub().join(self.user_id, self)
+        hub.hub().join(self)
         logger.info("socket open for user %s", self.user_id)
 
     async def accept(self, subprotocol: str | None = None) -> None:
@@ -100,7 +103,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
                 await self.refuse(protocol.UNAVAILABLE)
         finally:
             # Also when the app dies without a disconnect (its channel layer
-            # failed): a forgotten socket would keep getting heartbeats.
+            # failed): a forgotten socket would stay in the hub.
             self.forget()
 
     async def disconnect(self, code: int) -> None:
@@ -113,7 +116,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             logger.info("socket closed for user %s (code %s)", self.user_id, code)
 
     def forget(self) -> None:
-        """Leave the heartbeat hub and the per-learner count (once)."""
+        """Leave the hub and the per-learner count (once)."""
         if not self.counted:
             return
         self.counted = False
@@ -121,7 +124,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         open_sockets[self.user_id] -= 1
         if not open_sockets[self.user_id]:
             del open_sockets[self.user_id]
-        heartbeat.hub().leave(self.user_id, self)
+        hub.hub().leave(self)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.bucket.allow(time.monotonic()):
@@ -142,22 +145,42 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         snapshot = await database_sync_to_async(enrollments.changed_since)(self.user_id, since)
         metrics.CATCHUP_SIZE.observe(len(snapshot.enrollments))
         await self.send_message(protocol.catchup(snapshot.version, snapshot.enrollments))
-        self.sent_version = max(snapshot.version, self.sent_version or 0)
+        self._sent(snapshot.version, through=True)
 
     async def enrollment_updated(self, event: dict[str, Any]) -> None:
         """A group message from realtime.publishing."""
-        if self.sent_version is None or event["version"] <= self.sent_version:
+        version = event["version"]
+        if self.sent_through is None or not self.lacks(version):
             return
-        await self.send_message(protocol.enrollment_updated(event["enrollment"], event["version"]))
+        await self.send_message(protocol.enrollment_updated(event["enrollment"], version))
+        self._sent(version)
         metrics.EVENTS_DELIVERED.inc()
         if "published_at" in event:
             metrics.PUBLISH_TO_SEND.observe(max(0.0, time.time() - event["published_at"]))
+
+    def lacks(self, version: int) -> bool:
+        """True when this socket (past its hello) has not been sent ``version``."""
+        return self.sent_through is not None and version > self.sent_through and version not in self.sent_above
+
+    async def repair(self) -> None:
+        """Called by the hub when a version this socket lacks is committed and its event did not come."""
+        await self.catch_up(self.sent_through or 0)
+
+    def _sent(self, version: int, through: bool = False) -> None:
+        if through:
+            self.sent_through = max(version, self.sent_through or 0)
+            self.sent_above = {v for v in self.sent_above if v > self.sent_through}
+        else:
+            self.sent_above.add(version)
+        while self.sent_through + 1 in self.sent_above:
+            self.sent_through += 1
+            self.sent_above.discard(self.sent_through)
 
     async def layer_rejected(self, event: dict[str, Any]) -> None:
         """A forged channel-layer message, already logged by realtime.layers: ignore it."""
 
     async def send_heartbeat(self, version: int) -> None:
-        """Called by the process's heartbeat hub."""
+        """Called by the process's hub when it is this socket's turn."""
         await self.send_message(protocol.heartbeat(version))
 
     async def send_message(self, message: dict[str, Any]) -> None:

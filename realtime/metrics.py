@@ -23,6 +23,10 @@ PUBLISH_TO_SEND = Histogram(
 CATCHUP_SIZE = Histogram(
     "realtime_catchup_enrollments", "Enrollments sent in one catch-up", buckets=(0, 1, 2, 5, 10, 20, 50, 100, 500)
 )
+LAG_REPAIRS = Counter(
+    "realtime_lag_repairs_total",
+    "Catch-ups the hub sent because a socket still lacked a committed version (its event was lost)",
+)
 LAYER_DROPS = Counter(
     "realtime_layer_messages_dropped_total",
     "Group messages channels-redis dropped because a member channel was over capacity",

@@ -1,0 +1,138 @@
+"""One timer per server process that watches all of its open sockets (never one per socket).
+
+Every ``TICK_SECONDS`` the hub does two things:
+
+1. **Repairs lost events.** It reads which learners' versions moved in the last
+   few seconds (one indexed query: its cost follows the changes, not the sockets)
+   and sends a catch-up to each of its sockets that, a moment after the change
+   committed, has still not been sent that version. So an event the channel layer
+   lost (Redis restarted, a subscriber connection cut, a publish that failed)
+   reaches the page in about two seconds instead of at the next heartbeat. It
+   needs no Redis: the database is the truth.
+2. **Beats.** A heartbeat with the learner's version goes to the 1/N of the
+   sockets whose turn it is (N = REALTIME_HEARTBEAT_SECONDS / TICK_SECONDS), so
+   every socket hears one per heartbeat interval and a client notices a dead
+   socket, without thousands of frames in one burst that would hold up live
+   events behind them (a 10,000-socket burst took Daphne about half a second).
+"""
+import asyncio
+import logging
+import weakref
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.utils import timezone
+
+from dashboard import enrollments
+from realtime import metrics
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+# A change is repaired once it is this old and a socket still lacks it: a
+# published event arrives within milliseconds, so this only catches lost ones.
+REPAIR_GRACE = timedelta(seconds=1)
+# Each read looks this far behind the last one: a writer stamps the change
+# before it commits, so a slow commit still lands in a later window.
+REPAIR_OVERLAP = timedelta(seconds=5)
+YIELD_EVERY = 100
+
+
+class Member(Protocol):
+    user_id: int
+
+    def lacks(self, version: int) -> bool: ...
+
+    async def repair(self) -> None: ...
+
+    async def send_heartbeat(self, version: int) -> None: ...
+
+
+class SocketHub:
+    def __init__(self) -> None:
+        self.members: dict[int, set[Member]] = defaultdict(set)
+        self.slots: list[set[Member]] = [set() for _ in range(max(1, round(settings.REALTIME_HEARTBEAT_SECONDS / TICK_SECONDS)))]
+        self.slot_of: dict[Member, int] = {}
+        self.joined = 0
+        self.checked_until: datetime = timezone.now()
+        self.task: asyncio.Task | None = None
+
+    def join(self, member: Member) -> None:
+        self.members[member.user_id].add(member)
+        slot = self.joined % len(self.slots)
+        self.joined += 1
+        self.slots[slot].add(member)
+        self.slot_of[member] = slot
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self.run())
+
+    def leave(self, member: Member) -> None:
+        sockets = self.members.get(member.user_id)
+        if sockets is not None:
+            sockets.discard(member)
+            if not sockets:
+                del self.members[member.user_id]
+        slot = self.slot_of.pop(member, None)
+        if slot is not None:
+            self.slots[slot].discard(member)
+
+    async def run(self) -> None:
+        tick = 0
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            tick += 1
+            if not self.members:
+                self.checked_until = timezone.now()
+                continue
+            for job in (self.repair, lambda: self.beat(self.slots[tick % len(self.slots)])):
+                try:
+                    await job()
+                except Exception:  # a failed tick must not stop the next ones
+                    logger.exception("socket hub tick failed")
+
+    async def repair(self) -> None:
+        """Catch up every socket still lacking a version that moved a moment ago."""
+        until = timezone.now() - REPAIR_GRACE
+        changed = await database_sync_to_async(enrollments.versions_changed_between)(
+            self.checked_until - REPAIR_OVERLAP, until
+        )
+        # Advanced only after a read that worked: after a database outage the
+        # next read starts where the last good one ended.
+        self.checked_until = until
+        for user_id, version in changed.items():
+            for member in list(self.members.get(user_id, ())):
+                if member.lacks(version):
+                    logger.info("repairing a lost event: user %s version %s", user_id, version)
+                    metrics.LAG_REPAIRS.inc()
+                    await self._safely(member, member.repair())
+
+    async def beat(self, due: set[Member]) -> None:
+        if not due:
+            return
+        due = set(due)
+        versions = await database_sync_to_async(enrollments.current_versions)(list({m.user_id for m in due}))
+        for sent, member in enumerate(due, start=1):
+            await self._safely(member, member.send_heartbeat(versions.get(member.user_id, 0)))
+            if sent % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+
+    async def _safely(self, member: Member, sending) -> None:
+        try:
+            await sending
+        except Exception as exc:  # its connection is gone: one dead socket must not stop the others
+            logger.warning("dropping a dead socket of user %s from the hub: %r", member.user_id, exc)
+            self.leave(member)
+
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SocketHub]" = weakref.WeakKeyDictionary()
+
+
+def hub() -> SocketHub:
+    """The hub of the running event loop (one per server process; one per test loop in tests)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _hubs:
+        _hubs[loop] = SocketHub()
+    return _hubs[loop]

@@ -22,6 +22,7 @@ FULL = {
     "choices": True,
     "ladder_dashboards": [1000, 10000], "ladder_rates": [10, 20, 50, 100, 200, 400], "ladder_seconds": 10,
     "ladder_layouts": ["split", "daphne"],
+    "leak_sockets": 10000, "leak_cycles": 10,
 }
 SMOKE = {
     "checkout_sizes": [10], "checkout_rate": 5, "checkout_seconds": 1,
@@ -30,8 +31,9 @@ SMOKE = {
     "compare_dashboards": 10, "compare_seconds": 2, "poll_intervals": [1], "profile_seconds": 2,
     "choices": False,
     "ladder_dashboards": [10], "ladder_rates": [5, 10], "ladder_seconds": 1, "ladder_layouts": ["split"],
+    "leak_sockets": 20, "leak_cycles": 2,
 }
-SCENARIOS = ["ladder", "publish", "checkout", "idle", "compare", "choices"]
+SCENARIOS = ["ladder", "leak", "publish", "checkout", "idle", "compare", "choices"]
 
 
 def main() -> int:
@@ -65,6 +67,9 @@ def main() -> int:
             scenarios.say(f"6. capacity ladder: checkouts at rising rates to a node on {args.database}")
             results["ladder"] = [scenarios.capacity_ladder(stack, learners, n, sizes, NODE_LAYOUT=layout)
                                  for layout in sizes["ladder_layouts"] for n in sizes["ladder_dashboards"]]
+        if "leak" in wanted:
+            scenarios.say("7. leak check: sockets opened and closed again and again")
+            results["leak"] = scenarios.leak_check(stack, learners, sizes["leak_sockets"], sizes["leak_cycles"])
         if "publish" in wanted:
             scenarios.say("2. publish to socket: ours against the bare reference (PubSub layer, Daphne)")
             results["publish"] = [scenarios.publish_to_socket(stack, learners, sizes, kind=kind)

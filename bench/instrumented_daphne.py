@@ -1,12 +1,17 @@
 """The socket server with the benchmark's heap tracing: ``python -m bench.instrumented_daphne <arguments>``.
 
 With ``TRACED_SNAPSHOT_DIR`` set the heap is traced, and each SIGUSR1 writes a
-``tracemalloc`` snapshot to ``<dir>/<n>.snapshot``. Collector pauses are logged
+``tracemalloc`` snapshot to ``<dir>/<n>.snapshot``. With ``MEMORY_REPORT_FILE``
+set, each SIGUSR2 appends a line of JSON: the interpreter's allocated blocks,
+tracked objects and frozen objects (the leak check). Collector pauses are logged
 by the server itself (realtime.collector); ``gc_pauses`` reads them back.
 """
+import gc
+import json
 import os
 import re
 import signal
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -22,6 +27,16 @@ def _dump(_signum: int, _frame: object) -> None:
     (folder / f"{number}.done").touch()
 
 
+def _report_memory(_signum: int, _frame: object) -> None:
+    line = {"blocks": sys.getallocatedblocks(), "tracked": len(gc.get_objects()), "frozen": gc.get_freeze_count()}
+    with open(os.environ["MEMORY_REPORT_FILE"], "a") as report:
+        report.write(json.dumps(line) + "\n")
+
+
+def memory_reports(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
 def gc_pauses(log: Path, since: float = 0.0, until: float = float("inf")) -> list[tuple[int, float]]:
     """(generation, ms) of the pauses an instrumented server logged between two epoch times."""
     return [(int(gen), float(ms)) for gen, ms, at in GC_LINE.findall(log.read_text(errors="replace"))
@@ -32,4 +47,6 @@ if __name__ == "__main__":
     if os.environ.get("TRACED_SNAPSHOT_DIR"):
         tracemalloc.start()
         signal.signal(signal.SIGUSR1, _dump)
+    if os.environ.get("MEMORY_REPORT_FILE"):
+        signal.signal(signal.SIGUSR2, _report_memory)
     main()

@@ -5,7 +5,7 @@ import time
 from decimal import Decimal
 
 from bench import clients, profiles
-from bench.instrumented_daphne import gc_pauses
+from bench.instrumented_daphne import gc_pauses, memory_reports
 from bench.measure import (
     P99_LIMIT_MS,
     distribution,
@@ -359,7 +359,7 @@ def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, *
         to_tile = [(active[key] - sent) * 1000 for key, sent in placed.items() if key in active]
         answers = [(answered - sent) * 1000 for _u, _c, sent, answered, _s in offered["orders"]]
         first, last = min(o[2] for o in offered["orders"]), max(o[3] for o in offered["orders"])
-        pauses = gc_pauses(node.process("sockets").log, window_start, time.time())
+        pauses = [pause for server in node.socket_servers() for pause in gc_pauses(server.log, window_start, time.time())]
         step = {
             "offered_rate": rate, "orders": orders,
             "accepted_rate": round(len(placed) / max(0.001, last - first), 1),
@@ -389,3 +389,41 @@ def ladder_sustained(step: dict) -> bool:
     tile = step["to_tile_ms"]
     return (not step["errors"] and not step["lost"] and tile["p99"] is not None and tile["p99"] <= P99_LIMIT_MS
             and step["accepted_rate"] >= 0.9 * step["offered_rate"])
+
+
+# --- 7. Leak check: sockets opened and closed again and again -------------------------
+
+
+def leak_check(stack: BenchStack, learners, sockets: int, cycles: int) -> dict:
+    """Open and close ``sockets`` dashboards ``cycles`` times on one socket server; memory after each cycle.
+
+    Reference counting must free every closed socket even though the collector's
+    policy freezes long-lived objects (realtime.collector): the interpreter's
+    allocated blocks return to where they were after a warm-up cycle.
+    """
+    import os
+    import signal
+
+    report = stack.log_dir / f"memory-{time.monotonic_ns()}.jsonl"
+    process = stack.server("daphne", MEMORY_REPORT_FILE=str(report))
+    group = learners[:sockets]
+
+    def cycle() -> dict:
+        pools = clients.SocketPools(process.extra["url"], group)
+        pools.wait_open(len(group), 600)
+        pools.close()
+        time.sleep(3)  # Daphne reaps closed connections once a second
+        before = len(memory_reports(report))
+        os.kill(process.popen.pid, signal.SIGUSR2)
+        wait_until(lambda: len(memory_reports(report)) > before, 10, "the memory report")
+        return {**memory_reports(report)[-1], "rss_mib": round(rss_bytes(process.popen.pid) / 2**20, 1)}
+
+    start = cycle()  # warm-up: first-use imports, pools and caches
+    rounds = []
+    for n in range(cycles):
+        rounds.append(cycle())
+        say(f"  leak check: cycle {n + 1}/{cycles} of {len(group)} sockets, {rounds[-1]['blocks']} blocks "
+            f"({rounds[-1]['blocks'] / start['blocks'] - 1:+.1%}), RSS {rounds[-1]['rss_mib']} MiB")
+    stack.stop(process)
+    return {"sockets": len(group), "cycles": cycles, "start": start, "rounds": rounds,
+            "blocks_change": round(rounds[-1]["blocks"] / start["blocks"] - 1, 4)}

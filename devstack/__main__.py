@@ -58,7 +58,8 @@ def interrupt_on_sigterm() -> None:
 def describe(node: Node) -> str:
     if node.layout == "daphne":
         return "one Daphne serves pages, the API and the sockets"
-    return "nginx on the port; /ws/ to Daphne, pages and the API to gunicorn"
+    return (f"nginx on the port; /ws/ to {len(node.socket_servers())} Daphne processes, "
+            "pages and the API to gunicorn")
 
 
 def run_demo(port: int) -> int:

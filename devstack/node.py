@@ -2,14 +2,15 @@
 
 The layout (chosen by measurement, docs/performance.md "A node's layout"):
 
-    nginx on the node's port ──/ws/──► Daphne            (the open dashboards)
-                             └─ else ─► gunicorn workers (pages and the JSON API, WSGI)
+    nginx on the node's port ──/ws/──► Daphne × SOCKET_PROCESSES (the open dashboards, least connections)
+                             └─ else ─► gunicorn workers        (pages and the JSON API, WSGI)
 
 Daphne serves a plain HTTP request through Django's ASGI bridge, which gives
 each request a new thread and a new database connection; gunicorn's workers
 keep both, and cost about a third of the CPU per request. The sockets stay on
-Daphne. ``NODE_LAYOUT=daphne`` runs the older single-Daphne layout, for
-comparison.
+Daphne, in two processes by default: one core each when busy, and each
+process's collector and file limit see half the sockets. ``NODE_LAYOUT=daphne``
+runs the older single-Daphne layout, for comparison.
 """
 import os
 import resource
@@ -50,9 +51,9 @@ class Node:
     layout: str
     processes: list[Process] = field(default_factory=list)
 
-    def process(self, role: str) -> Process:
-        """``proxy``, ``web`` (gunicorn) or ``sockets`` (Daphne)."""
-        return next(p for p in self.processes if p.extra.get("role") == role)
+    def socket_servers(self) -> list[Process]:
+        """The Daphne processes holding the sockets."""
+        return [p for p in self.processes if p.extra.get("role", "").startswith("sockets")]
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -79,9 +80,14 @@ def start_gunicorn(port: int, env: dict[str, str], log_dir: Path, name: str) -> 
     return process
 
 
-def nginx_config(port: int, web_port: int, socket_port: int, run_dir: Path, log: Path) -> str:
+def socket_processes(env: dict[str, str]) -> int:
+    return int(env.get("SOCKET_PROCESSES", "2"))
+
+
+def nginx_config(port: int, web_port: int, socket_ports: list[int], run_dir: Path, log: Path) -> str:
     user = "user root;\n" if os.geteuid() == 0 else ""
     connections = proxy_connections()
+    sockets = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in socket_ports)
     temp = "\n".join(f"    {kind}_temp_path {run_dir / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     return f"""{user}daemon off;
 worker_processes {PROXY_WORKERS};
@@ -93,11 +99,15 @@ http {{
     access_log off;
 {temp}
     map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    upstream sockets {{
+        least_conn;
+{sockets}
+    }}
     server {{
         listen 127.0.0.1:{port} reuseport;
         client_max_body_size 1m;
         location /ws/ {{
-            proxy_pass http://127.0.0.1:{socket_port};
+            proxy_pass http://sockets;
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;
@@ -124,13 +134,13 @@ def nginx_binary() -> str:
     return found
 
 
-def start_proxy(port: int, web_port: int, socket_port: int, log_dir: Path, name: str) -> Process:
+def start_proxy(port: int, web_port: int, socket_ports: list[int], log_dir: Path, name: str) -> Process:
     run_dir = ROOT / "var" / "run" / name
     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (run_dir / kind).mkdir(parents=True, exist_ok=True)
     config = run_dir / "nginx.conf"
     log_dir.mkdir(parents=True, exist_ok=True)
-    config.write_text(nginx_config(port, web_port, socket_port, run_dir, log_dir / f"{name}.log"))
+    config.write_text(nginx_config(port, web_port, socket_ports, run_dir, log_dir / f"{name}.log"))
     process = spawn(name, [nginx_binary(), "-c", str(config), "-e", str(log_dir / f"{name}.log")], dict(os.environ), log_dir)
     process.extra.update(role="proxy", url=f"http://127.0.0.1:{port}")
     wait_until(lambda: port_open("127.0.0.1", port) or not process.alive(), 15, f"nginx on port {port}")
@@ -148,13 +158,14 @@ def start_node(port: int, env: dict[str, str], log_dir: Path, name: str = "node"
     try:
         if layout == "daphne":
             node.processes.append(start_daphne(port, env, log_dir, name=f"{name}-daphne", program=daphne_program))
-            node.processes[-1].extra["role"] = "sockets"
+            node.processes[-1].extra["role"] = "sockets1"
             return node
-        web_port, socket_port = free_port(), free_port()
-        node.processes.append(start_daphne(socket_port, env, log_dir, name=f"{name}-daphne", program=daphne_program))
-        node.processes[-1].extra["role"] = "sockets"
+        web_port, socket_ports = free_port(), [free_port() for _ in range(socket_processes(env))]
+        for n, socket_port in enumerate(socket_ports, start=1):
+            node.processes.append(start_daphne(socket_port, env, log_dir, name=f"{name}-daphne{n}", program=daphne_program))
+            node.processes[-1].extra["role"] = f"sockets{n}"
         node.processes.append(start_gunicorn(web_port, env, log_dir, name=f"{name}-web"))
-        node.processes.append(start_proxy(port, web_port, socket_port, log_dir, name=f"{name}-proxy"))
+        node.processes.append(start_proxy(port, web_port, socket_ports, log_dir, name=f"{name}-proxy"))
     except BaseException:
         node.stop()
         raise

@@ -10,6 +10,7 @@ to Daphne (see realtime.collector for why):
 import sys
 
 from daphne.cli import CommandLineInterface
+from daphne.http_protocol import WebRequest
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 
@@ -25,20 +26,39 @@ class SocketServer(Server):
 
     def protocol_disconnected(self, protocol: object) -> None:
         super().protocol_disconnected(protocol)
-        if isinstance(protocol, WebSocketProtocol):
+        if isinstance(protocol, WebSocketProtocol) or upgraded(protocol):
             self.leaving.add(protocol)
 
     def application_checker(self) -> None:
-        """Daphne's once-a-second reaping, then release the sockets it reaped."""
+        """Daphne's once-a-second reaping, then release what it reaped."""
         super().application_checker()
         for protocol in [p for p in self.leaving if p not in self.connections]:
             self.leaving.discard(protocol)
-            # Daphne has reaped it (its application finished, the connection is
-            # gone), Twisted dropped it at connectionLost and Autobahn cancelled
-            # its timers: its attributes are the only links left in the cycles
-            # among the protocol, its Deferreds, its transport and its queue.
-            protocol.__dict__.clear()
+            release(protocol)
         collector.flush()
+
+
+def upgraded(protocol: object) -> bool:
+    """The HTTP request a WebSocket began as: Daphne handed its transport to the socket."""
+    return isinstance(protocol, WebRequest) and protocol.transport is None
+
+
+def release(protocol: WebSocketProtocol | WebRequest) -> None:
+    """Break the reference cycles of a protocol Daphne has reaped, so reference counting frees it.
+
+    A socket: its application finished and its connection is gone; Twisted
+    dropped it at connectionLost and Autobahn cancelled its timers, so its
+    attributes are the only links left in the cycles among the protocol, its
+    Deferreds, its transport and its queue. An upgraded request: it and its
+    HTTP channel point at each other and at nothing alive once the socket took
+    the connection over.
+    """
+    if isinstance(protocol, WebRequest):
+        channel = protocol.__dict__.get("channel")
+        if channel is not None:
+            channel.setTimeout(None)
+            channel.__dict__.clear()
+    protocol.__dict__.clear()
 
 
 class SocketServerCommandLine(CommandLineInterface):

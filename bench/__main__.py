@@ -4,6 +4,7 @@ import json
 import os
 import platform
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from bench.stack import BenchStack
 RESULTS = Path(__file__).resolve().parent / "results"
 
 FULL = {
-    "checkout_sizes": [100, 1000, 5000], "checkout_rate": 20, "checkout_seconds": 30,
+    "checkout_sizes": [1000, 5000, 20000], "checkout_rate": 20, "checkout_seconds": 30,
     "publish_sockets": 200, "publish_rates": [100, 200, 400, 800, 1200, 1600, 2400, 3200, 4800, 6400],
     "publish_seconds": 5,
     "idle_sockets": 10000, "idle_seconds": 30, "heap_sockets": 1000,
@@ -45,6 +46,8 @@ def main() -> int:
                         help="the node's database (PostgreSQL: a fresh database on BENCH_POSTGRES_URL's server)")
     args = parser.parse_args()
     sizes = SMOKE if args.smoke else FULL
+    if args.database == "postgres":  # the layouts are compared on SQLite; PostgreSQL runs the default one
+        sizes = {**sizes, "ladder_layouts": sizes["ladder_layouts"][:1]}
     wanted = [s for s in (args.only or SCENARIOS) if s != "choices" or sizes["choices"]]
 
     # A terminated run still stops the servers, workers and Redis it started (the finally below).
@@ -67,6 +70,8 @@ def main() -> int:
             scenarios.say(f"6. capacity ladder: checkouts at rising rates to a node on {args.database}")
             results["ladder"] = [scenarios.capacity_ladder(stack, learners, n, sizes, NODE_LAYOUT=layout)
                                  for layout in sizes["ladder_layouts"] for n in sizes["ladder_dashboards"]]
+            if args.database == "sqlite" and not args.smoke:
+                results["ladder"] += ladder_on_postgres(args.out)
         if "leak" in wanted:
             scenarios.say("7. leak check: sockets opened and closed again and again")
             results["leak"] = scenarios.leak_check(stack, learners, sizes["leak_sockets"], sizes["leak_cycles"])
@@ -102,6 +107,20 @@ def main() -> int:
     written = report.write(results, args.out, name, docs=name == "full")
     scenarios.say("wrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+def ladder_on_postgres(out: Path) -> list[dict]:
+    """The same ladder on PostgreSQL, in a run of its own (its own database and learners)."""
+    from devstack.processes import postgres_answers
+
+    url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    if not postgres_answers(url):
+        print(f"note: no PostgreSQL answers at {url}; the ladder ran on SQLite only", flush=True)
+        return []
+    folder = out / "postgres"
+    subprocess.run([sys.executable, "-m", "bench", "--only", "ladder", "--database", "postgres", "--out", str(folder)],
+                   check=True)
+    return json.loads((folder / "partial.json").read_text())["ladder"]
 
 
 def machine() -> dict:

@@ -77,15 +77,21 @@ def publish_to_socket(stack: BenchStack, learners, sizes: dict, server: str = "d
 # --- 1. Checkout to tile ---------------------------------------------------------
 
 
-def checkout_to_tile(stack: BenchStack, learners, dashboards: int, sizes: dict, server: str = "daphne",
+def checkout_to_tile(stack: BenchStack, learners, dashboards: int, sizes: dict, server: str = "node",
                      layer: str = "pubsub") -> dict:
+    """``server``: ``node`` (the layout `make run` starts), or one ``daphne`` or ``uvicorn`` process."""
     from commerce.models import Seat
     from dashboard.models import Course
 
-    process = stack.server(server, CHANNEL_LAYER_BACKEND=layer)
-    worker = stack.worker(concurrency=2, CHANNEL_LAYER_BACKEND=layer)
+    if server == "node":
+        node = stack.node(CHANNEL_LAYER_BACKEND=layer)
+        url, servers, socket_servers = node.url, node.processes, node.socket_servers()
+    else:
+        process = stack.server(server, CHANNEL_LAYER_BACKEND=layer)
+        url, servers, socket_servers = process.extra["url"], [process], [process] if server == "daphne" else []
+    worker = stack.worker(CHANNEL_LAYER_BACKEND=layer)
     group = learners[:dashboards]
-    pools = clients.SocketPools(process.extra["url"], group)
+    pools = clients.SocketPools(url, group)
     pools.wait_open(len(group), 300, progress=lambda n: None)
     orders = int(sizes["checkout_rate"] * sizes["checkout_seconds"])
     courses_needed = -(-orders // len(group))
@@ -95,18 +101,19 @@ def checkout_to_tile(stack: BenchStack, learners, dashboards: int, sizes: dict, 
     time.sleep(2)  # let the connect burst and its catch-ups settle before measuring
     warm = [Seat.objects.create(course=Course.objects.create(key=f"course-v1:Warm+{tag}", title="Warm-up"),
                                 mode="audit", price=Decimal("0"))]
-    asyncio.run(_place_orders(process.extra["url"], group, warm, 5, min(5, len(group))))  # unmeasured
+    asyncio.run(_place_orders(url, group, warm, 5, min(5, len(group))))  # unmeasured
     say(f"  checkout->tile {server}/{layer}: {len(group)} dashboards open, placing {orders} orders "
         f"at {sizes['checkout_rate']}/s")
     window_start = time.time()
-    placed = asyncio.run(_place_orders(process.extra["url"], group, seats, sizes["checkout_rate"], orders))
+    placed = asyncio.run(_place_orders(url, group, seats, sizes["checkout_rate"], orders))
     received = drain_until_quiet(pools, len(placed) * 2 + min(10, 2 * len(group)), timeout=30)
-    pauses = gc_pauses(process.log, window_start, time.time()) if server == "daphne" else []
+    pauses = [pause for p in socket_servers for pause in gc_pauses(p.log, window_start, time.time())]
     active = {(user, course): at for user, _v, course, status, at in received if status == "active"}
     latencies = [(active[key] - at) * 1000 for key, at in placed.items() if key in active]
     pools.close()
     stack.stop(worker)
-    stack.stop(process)
+    for process in servers:
+        stack.stop(process)
     result = {"dashboards": len(group), "orders": orders, "server": server, "layer": layer,
               "errors": orders - len(placed), "lost": len(placed) - len(latencies), **distribution(latencies),
               "gc_pauses": len(pauses), "longest_gc_pause_ms": max((ms for _gen, ms in pauses), default=None)}

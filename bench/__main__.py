@@ -16,7 +16,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 FULL = {
     "checkout_sizes": [1000, 5000, 20000], "checkout_rate": 20, "checkout_seconds": 30,
-    "publish_sockets": 200, "publish_rates": [100, 200, 400, 800, 1200, 1600, 2400, 3200, 4800, 6400],
+    "publish_sockets": 200, "publish_rates": [100, 200, 400, 800, 1000, 1600, 2400, 3200, 4800, 6400],
     "publish_seconds": 5,
     "idle_sockets": 10000, "idle_seconds": 30, "heap_sockets": 1000,
     "compare_dashboards": 1000, "compare_seconds": 30, "poll_intervals": [1, 5], "profile_seconds": 10,
@@ -34,7 +34,7 @@ SMOKE = {
     "ladder_dashboards": [10], "ladder_rates": [5, 10], "ladder_seconds": 1, "ladder_layouts": ["split"],
     "leak_sockets": 20, "leak_cycles": 2,
 }
-SCENARIOS = ["ladder", "leak", "publish", "checkout", "idle", "compare", "choices"]
+SCENARIOS = ["ladder", "leak", "publish", "peer", "checkout", "idle", "compare", "choices"]
 
 
 def main() -> int:
@@ -79,6 +79,9 @@ def main() -> int:
             scenarios.say("2. publish to socket: ours against the bare reference (PubSub layer, Daphne)")
             results["publish"] = [scenarios.publish_to_socket(stack, learners, sizes, kind=kind)
                                   for kind in ("ours", "bare")]
+        if "peer" in wanted:
+            scenarios.say("8. the peer: Socket.IO with its Redis adapter, by the same clients")
+            results["peer"] = scenarios.peer_row(stack, learners, sizes)
         if "checkout" in wanted:
             scenarios.say("1. checkout to tile")
             results["checkout"] = [scenarios.checkout_to_tile(stack, learners, n, sizes) for n in sizes["checkout_sizes"]]

@@ -14,13 +14,14 @@ SPAWN = multiprocessing.get_context("spawn")
 class SocketPools:
     """Dashboards spread over processes, so no client's file limit is the bound."""
 
-    def __init__(self, url: str, learners: list[tuple[int, str]], per_process: int = 2500) -> None:
+    def __init__(self, url: str, learners: list[tuple[int, str]], per_process: int = 2500,
+                 flavour: str = "ours") -> None:
         self.expected = len(learners)
         self.pipes, self.processes = [], []
         for start in range(0, len(learners), per_process):
             ours, theirs = SPAWN.Pipe()
-            process = SPAWN.Process(target=sockets.run, args=(url, learners[start:start + per_process], theirs),
-                                    daemon=True)
+            process = SPAWN.Process(target=sockets.run, args=(url, learners[start:start + per_process], theirs,
+                                                              flavour), daemon=True)
             process.start()
             self.pipes.append(ours)
             self.processes.append(process)

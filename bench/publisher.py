@@ -1,6 +1,10 @@
-"""A process that publishes at a steady rate: through our publishing function, or bare group_send."""
+"""A process that publishes at a steady rate: through our publishing function, a bare group_send,
+or (for the Socket.IO peer) a plain Redis PUBLISH that its server forwards."""
+import json
 import os
 import time
+
+PEER_CHANNEL = "bench-peer"
 
 
 def wire(user_id: int, version: int) -> dict:
@@ -32,7 +36,15 @@ def run(env: dict, kind: str, user_ids: list[int], rate: float, duration: float,
     def ours(user_id: int, version: int) -> None:
         publish_enrollment_update(user_id, wire(user_id, version), version)
 
-    send = ours if kind == "ours" else bare
+    def peer(user_id: int, version: int) -> None:
+        message = {"type": "enrollment.updated", "enrollment": wire(user_id, version), "version": version}
+        peer_redis.publish(PEER_CHANNEL, json.dumps({"user": user_id, "message": message}))
+
+    if kind == "socketio":
+        import redis
+
+        peer_redis = redis.Redis.from_url(env["REDIS_URL"])
+    send = {"ours": ours, "bare": bare, "socketio": peer}[kind]
     sent = []
     start = time.perf_counter()
     total = int(rate * duration)

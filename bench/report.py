@@ -63,6 +63,8 @@ def markdown(results: dict, plots: list[Path], relative_to: Path) -> str:
                   f"| warm-up | {r['start']['blocks']} | | {r['start']['rss_mib']} |"]
         lines += [f"| {n} | {c['blocks']} | {c['blocks'] / r['start']['blocks'] - 1:+.1%} | {c['rss_mib']} |"
                   for n, c in enumerate(r["rounds"], start=1)] + [""]
+    if "peer" in results:
+        lines += _peer_table(results)
     if "checkout" in results:
         lines += ["## 1. Checkout to tile", "", "From the order API's response to the `enrollment.updated` "
                   "(active) frame on that learner's socket; fulfillment delay 0, a node as `make run` starts it "
@@ -241,6 +243,37 @@ def _ladder_tables(runs: list[dict]) -> list[str]:
     return lines
 
 
+def _at_rate(run: dict, rate: int) -> dict | None:
+    return next((s for s in run["steps"] if s["offered_rate"] == rate), None)
+
+
+def _ours_publish(results: dict) -> dict | None:
+    return next((r for r in results.get("publish", []) if r["kind"] == "ours"), None)
+
+
+def _peer_table(results: dict) -> list[str]:
+    peer, ours = results["peer"], _ours_publish(results)
+    idle = results.get("idle")
+    lines = ["## The peer: Socket.IO (Node.js) with its Redis adapter", "",
+             "The server a team would pick instead (`bench/peer/server.js`: each socket joins its learner's room, a "
+             "Redis PUBLISH is emitted to the room), measured by the same client processes: memory per idle "
+             "socket, and publish to socket at the same rates with the same number of sockets.", "",
+             "| | ours (Daphne, one process) | Socket.IO | ours / Socket.IO |", "| --- | --- | --- | --- |"]
+    if idle:
+        ratio = idle["bytes_per_socket"] / peer["bytes_per_socket"] if peer["bytes_per_socket"] > 0 else None
+        lines.append(f"| memory per idle socket | {idle['bytes_per_socket'] / 1024:.1f} KiB ({idle['sockets']}) | "
+                     f"{peer['bytes_per_socket'] / 1024:.1f} KiB ({peer['idle_sockets']}) | {_fmt(ratio and round(ratio, 2))} |")
+    if ours:
+        for step in peer["publish"]["steps"]:
+            mine = _at_rate(ours, step["offered_rate"])
+            if mine and mine["p99"] is not None and step["p99"]:
+                lines.append(f"| publish to socket at {step['offered_rate']}/s, p50 / p99 ms | {mine['p50']} / "
+                             f"{mine['p99']} | {step['p50']} / {step['p99']} | {mine['p99'] / step['p99']:.2f} (p99) |")
+        lines.append(f"| highest sustained publishes/s | {ours['max_sustained_rate']} | "
+                     f"{peer['publish']['max_sustained_rate']} | |")
+    return lines + [""]
+
+
 def _ladder_target(results: dict, dashboards: int, database: str) -> dict | None:
     return next((r for r in results.get("ladder", []) if r["layout"] == "split" and r["dashboards"] == dashboards
                  and r["database"] == database), None)
@@ -269,6 +302,15 @@ def _targets(results: dict) -> list[tuple[str, str, bool]]:
                         f"{r['p99']} ms", r["p99"] <= 50 and not r["lost"]))
         targets.append(("20,000 dashboards on a node: longest collector pause <= 50 ms", f"{pause} ms (10 ms and "
                         "over are logged)", pause <= 50))
+    peer, idle, ours = results.get("peer"), results.get("idle"), _ours_publish(results)
+    if peer and idle:
+        targets.append(("less memory per idle socket than Socket.IO", f"{idle['bytes_per_socket'] / 1024:.1f} vs "
+                        f"{peer['bytes_per_socket'] / 1024:.1f} KiB", idle["bytes_per_socket"] < peer["bytes_per_socket"]))
+    if peer and ours:
+        mine, theirs = _at_rate(ours, 1000), _at_rate(peer["publish"], 1000)
+        if mine and theirs and mine["p99"] is not None and theirs["p99"] is not None:
+            targets.append(("publish-to-socket p99 at 1,000/s no worse than Socket.IO",
+                            f"{mine['p99']} vs {theirs['p99']} ms", mine["p99"] <= theirs["p99"]))
     leak = results.get("leak")
     if leak and leak["sockets"] >= 10000:
         targets.append((f"no leak: {leak['sockets']} sockets opened and closed {leak['cycles']} times, memory within 5 %",
@@ -319,7 +361,8 @@ def _ladder_plot(results: dict, out: Path, name: str) -> Path | None:
 
 
 def _publish_plot(results: dict, out: Path, name: str) -> Path | None:
-    runs = results.get("publish", []) + results.get("choices", {}).get("publish", [])
+    runs = (results.get("publish", []) + results.get("choices", {}).get("publish", [])
+            + ([results["peer"]["publish"]] if "peer" in results else []))
     if not runs:
         return None
     fig, ax = plt.subplots(figsize=(8, 4.5))

@@ -49,10 +49,14 @@ def drain_until_quiet(pools: clients.SocketPools, expected: int, timeout: float 
 
 def publish_to_socket(stack: BenchStack, learners, sizes: dict, server: str = "daphne", layer: str = "pubsub",
                       kind: str = "ours") -> dict:
-    app = "asgi:application" if kind == "ours" else "bench.bare_asgi:application"
-    process = stack.server(server, app=app, CHANNEL_LAYER_BACKEND=layer)
+    """``kind``: ``ours``, ``bare`` (a forwarding consumer) or ``socketio`` (the peer, on Node.js)."""
+    if kind == "socketio":
+        process, server = stack.peer(), "node"
+    else:
+        app = "asgi:application" if kind == "ours" else "bench.bare_asgi:application"
+        process = stack.server(server, app=app, CHANNEL_LAYER_BACKEND=layer)
     group = learners[: sizes["publish_sockets"]]
-    pools = clients.SocketPools(process.extra["url"], group)
+    pools = clients.SocketPools(process.extra["url"], group, flavour="socketio" if kind == "socketio" else "ours")
     pools.wait_open(len(group), 60)
     env = {**stack.env, "CHANNEL_LAYER_BACKEND": layer}
     steps, version = [], 1_000_000
@@ -70,7 +74,8 @@ def publish_to_socket(stack: BenchStack, learners, sizes: dict, server: str = "d
             break
     pools.close()
     stack.stop(process)
-    return {"kind": kind, "server": server, "layer": layer, "sockets": len(group), "steps": steps,
+    return {"kind": kind, "server": server, "layer": "redis adapter" if kind == "socketio" else layer,
+            "sockets": len(group), "steps": steps,
             "max_sustained_rate": max((s["achieved_rate"] for s in steps if sustained(s)), default=0)}
 
 
@@ -434,3 +439,22 @@ def leak_check(stack: BenchStack, learners, sockets: int, cycles: int) -> dict:
     stack.stop(process)
     return {"sockets": len(group), "cycles": cycles, "start": start, "rounds": rounds,
             "blocks_change": round(rounds[-1]["blocks"] / start["blocks"] - 1, 4)}
+
+
+# --- 8. The peer: a Socket.IO server with its Redis adapter --------------------------------
+
+
+def peer_row(stack: BenchStack, learners, sizes: dict) -> dict:
+    """What a team would pick instead, measured by the same clients: memory per idle socket and publish to socket."""
+    process = stack.peer()
+    baseline = rss_bytes(process.popen.pid)
+    group = learners[: sizes["idle_sockets"]]
+    pools = clients.SocketPools(process.extra["url"], group, flavour="socketio")
+    pools.wait_open(len(group), 900)
+    time.sleep(5)  # let the ramp's garbage be collected before reading the memory
+    full = rss_bytes(process.popen.pid)
+    pools.close()
+    stack.stop(process)
+    say(f"  Socket.IO peer: {(full - baseline) / len(group) / 1024:.1f} KiB per idle socket ({len(group)} open)")
+    return {"idle_sockets": len(group), "bytes_per_socket": round((full - baseline) / len(group)),
+            "publish": publish_to_socket(stack, learners, sizes, kind="socketio")}

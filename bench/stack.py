@@ -9,6 +9,7 @@ from devstack.node import Node, start_node
 from devstack.processes import (
     BIN,
     raise_file_limit,
+    spawn,
     MAX_WEBSOCKET_MESSAGE_BYTES,
     ROOT,
     Process,
@@ -21,6 +22,7 @@ from devstack.processes import (
 )
 
 BENCH_DIR = ROOT / "var" / "bench"
+PEER_DIR = ROOT / "bench" / "peer"
 
 
 def bench_env(redis_url: str, database_url: str, **overrides: str) -> dict[str, str]:
@@ -117,6 +119,22 @@ class BenchStack:
                           daphne_program=INSTRUMENTED_DAPHNE)
         self.running.extend(node.processes)
         return node
+
+    def peer(self) -> Process:
+        """The Socket.IO peer (bench/peer/server.js) on this stack's Redis; its npm packages installed on first use."""
+        from bench.publisher import PEER_CHANNEL
+
+        if not (PEER_DIR / "node_modules").exists():
+            subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=PEER_DIR, check=True)
+        port = free_port()
+        process = spawn(f"socketio-{port}", ["node", str(PEER_DIR / "server.js"), str(port), self.redis.extra["url"],
+                                             PEER_CHANNEL], self.env, self.log_dir)
+        process.extra["url"] = f"http://127.0.0.1:{port}"
+        wait_until(lambda: port_open("127.0.0.1", port) or not process.alive(), 30, "the Socket.IO peer to listen")
+        if not process.alive():
+            raise RuntimeError(f"the Socket.IO peer did not start:\n{process.log_text()[-2000:]}")
+        self.running.append(process)
+        return process
 
     def worker(self, concurrency: int | None = None, **overrides: str) -> Process:
         process = start_worker({**self.env, **overrides}, self.log_dir, name=f"worker-{uuid.uuid4().hex[:6]}",

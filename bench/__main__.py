@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from bench import report
@@ -66,40 +67,38 @@ def main() -> int:
                     sizes["publish_sockets"], max(sizes["ladder_dashboards"]))
         scenarios.say(f"creating {count} learners with sessions")
         learners = create_learners(count, "bench")
-        if "ladder" in wanted:
-            scenarios.say(f"6. capacity ladder: checkouts at rising rates to a node on {args.database}")
-            results["ladder"] = [scenarios.capacity_ladder(stack, learners, n, sizes, NODE_LAYOUT=layout)
-                                 for layout in sizes["ladder_layouts"] for n in sizes["ladder_dashboards"]]
-            if args.database == "sqlite" and not args.smoke:
-                results["ladder"] += ladder_on_postgres(args.out)
-        if "leak" in wanted:
-            scenarios.say("7. leak check: sockets opened and closed again and again")
-            results["leak"] = scenarios.leak_check(stack, learners, sizes["leak_sockets"], sizes["leak_cycles"])
-        if "publish" in wanted:
-            scenarios.say("2. publish to socket: ours against the bare reference (PubSub layer, Daphne)")
-            results["publish"] = [scenarios.publish_to_socket(stack, learners, sizes, kind=kind)
-                                  for kind in ("ours", "bare")]
-        if "peer" in wanted:
-            scenarios.say("8. the peer: Socket.IO with its Redis adapter, by the same clients")
-            results["peer"] = scenarios.peer_row(stack, learners, sizes)
-        if "checkout" in wanted:
-            scenarios.say("1. checkout to tile")
-            results["checkout"] = [scenarios.checkout_to_tile(stack, learners, n, sizes) for n in sizes["checkout_sizes"]]
-        if "idle" in wanted:
-            scenarios.say("3. open dashboards per process")
-            results["idle"] = scenarios.idle_capacity(stack, learners, sizes)
-        if "compare" in wanted:
-            scenarios.say("4. push against polling")
-            results["compare"] = scenarios.push_vs_polling(stack, learners, sizes)
-        if "choices" in wanted:
-            scenarios.say("5. channel layer and server choice")
-            results["choices"] = {
+        plan = {
+            "ladder": (f"6. capacity ladder: checkouts at rising rates to a node on {args.database}",
+                       lambda: [scenarios.capacity_ladder(stack, learners, n, sizes, NODE_LAYOUT=layout)
+                                for layout in sizes["ladder_layouts"] for n in sizes["ladder_dashboards"]]
+                       + (ladder_on_postgres(args.out) if args.database == "sqlite" and not args.smoke else [])),
+            "leak": ("7. leak check: sockets opened and closed again and again",
+                     lambda: scenarios.leak_check(stack, learners, sizes["leak_sockets"], sizes["leak_cycles"])),
+            "publish": ("2. publish to socket: ours against the bare reference (PubSub layer, Daphne)",
+                        lambda: [scenarios.publish_to_socket(stack, learners, sizes, kind=kind)
+                                 for kind in ("ours", "bare")]),
+            "peer": ("8. the peer: Socket.IO with its Redis adapter, by the same clients",
+                     lambda: scenarios.peer_row(stack, learners, sizes)),
+            "checkout": ("1. checkout to tile",
+                         lambda: [scenarios.checkout_to_tile(stack, learners, n, sizes) for n in sizes["checkout_sizes"]]),
+            "idle": ("3. open dashboards per process", lambda: scenarios.idle_capacity(stack, learners, sizes)),
+            "compare": ("4. push against polling", lambda: scenarios.push_vs_polling(stack, learners, sizes)),
+            "choices": ("5. channel layer and server choice", lambda: {
                 "publish": [scenarios.publish_to_socket(stack, learners, sizes, server=server, layer=layer, kind=kind)
                             for server, layer, kind in [("daphne", "core", "ours"), ("daphne", "core", "bare"),
                                                         ("uvicorn", "pubsub", "ours"), ("uvicorn", "core", "ours")]],
                 "checkout": [scenarios.checkout_to_tile(stack, learners, 1000, sizes, server=server, layer=layer)
                              for server, layer in [("daphne", "core"), ("uvicorn", "pubsub"), ("uvicorn", "core")]],
-            }
+            }),
+        }
+        for name in wanted:
+            title, run = plan[name]
+            scenarios.say(title)
+            try:
+                results[name] = run()
+            except Exception as exc:  # one broken scenario must not lose the others' figures
+                traceback.print_exc()
+                results.setdefault("errors", {})[name] = repr(exc)
     finally:
         stack.close()
     results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -109,6 +108,9 @@ def main() -> int:
     (args.out / f"{name}.json").write_text(json.dumps(results, indent=1))
     written = report.write(results, args.out, name, docs=name == "full")
     scenarios.say("wrote " + ", ".join(str(p) for p in written))
+    if results.get("errors"):
+        scenarios.say(f"scenarios that failed: {', '.join(results['errors'])} (tracebacks above)")
+        return 1
     return 0
 
 

@@ -48,6 +48,9 @@ def markdown(results: dict, plots: list[Path], relative_to: Path) -> str:
     m = results["machine"]
     lines = [f"Run {results['started']} to {results['finished']} on {m['cpus']} CPUs, {m['memory_gib']} GiB, "
              f"Python {m['python']}, {m['platform']}.", ""]
+    if results.get("errors"):
+        lines += ["## Scenarios that failed", ""] + [f"- {name}: `{error}`" for name, error in results["errors"].items()]
+        lines.append("")
     targets = _targets(results)
     if targets:
         lines += ["## Against the targets", "", "| Target | Measured | Met |", "| --- | --- | --- |"]

@@ -34,7 +34,7 @@ LAYOUTS = ("split", "daphne")
 # Sockets through the proxy hold two descriptors each (client and upstream).
 PROXY_CONNECTIONS = 50_000
 # Each nginx worker has its own open-file limit; several hold more sockets than one.
-PROXY_WORKERS = 4
+PROXY_WORKERS = 8
 
 
 def proxy_connections() -> int:

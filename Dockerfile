@@ -8,4 +8,5 @@ COPY . .
 RUN useradd --create-home app && mkdir -p var && chown -R app var
 USER app
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--websocket-max-message-size", "65536", "asgi:application"]
+# A socket server; docker-compose.yml runs the web servers and workers from the same image.
+CMD ["python", "-m", "realtime.server", "-b", "0.0.0.0", "-p", "8000", "--websocket-max-message-size", "65536", "asgi:application"]

@@ -15,7 +15,9 @@ APP_SERVICES = [name for name, service in SERVICES.items() if service.get("build
 
 
 def test_the_stack_has_every_part():
-    assert {"postgres", "redis", "migrate", "web1", "web2", "worker", "beat", "nginx"} <= set(SERVICES)
+    assert {"postgres", "redis", "migrate", "web1", "web2", "sockets1", "sockets2", "worker", "beat", "nginx"} <= set(
+        SERVICES
+    )
 
 
 @pytest.mark.parametrize("name", list(SERVICES))
@@ -26,11 +28,11 @@ def test_every_service_has_a_health_check(name):
 
 def test_the_app_waits_for_migrations_and_its_backing_services():
     assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for name in ("web1", "web2", "worker", "beat"):
+    for name in ("web1", "web2", "sockets1", "sockets2", "worker", "beat"):
         depends = SERVICES[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["redis"]["condition"] == "service_healthy"
-    assert {"web1", "web2"} <= set(SERVICES["nginx"]["depends_on"])
+    assert {"web1", "web2", "sockets1", "sockets2"} <= set(SERVICES["nginx"]["depends_on"])
 
 
 def test_app_services_read_only_settings_the_project_knows():
@@ -44,12 +46,17 @@ def test_app_services_read_only_settings_the_project_knows():
 def test_every_app_command_exists_in_the_project(name):
     command = SERVICES[name]["command"]
     program = command[0]
-    if program == "python":
-        assert command[1] == "manage.py" and command[2] in get_commands()
-    elif program == "daphne":
+    if command[:3] == ["python", "-m", "realtime.server"]:
         module, attribute = command[-1].split(":")
+        assert (ROOT / "realtime" / "server.py").exists()
         assert (ROOT / f"{module}.py").exists() and f"\n{attribute} = " in (ROOT / f"{module}.py").read_text()
-        assert shutil.which("daphne", path=str(Path(__import__("sys").executable).parent))
+    elif program == "python":
+        assert command[1] == "manage.py" and command[2] in get_commands()
+    elif program == "gunicorn":
+        module, attribute = command[1].split(":")
+        path = ROOT / f"{module.replace('.', '/')}.py"
+        assert path.exists() and f"\n{attribute} = " in path.read_text()
+        assert shutil.which("gunicorn", path=str(Path(__import__("sys").executable).parent))
     elif program == "celery":
         assert command[1:3] == ["-A", "config"] and (ROOT / "config" / "celery.py").exists()
         assert command[3] in ("worker", "beat")
@@ -64,9 +71,14 @@ def test_health_checks_use_endpoints_the_project_serves(client):
     assert client.get(path).status_code in (200, 503)  # served (503 only if a dependency is down)
 
 
-def test_nginx_upgrades_websockets_to_both_nodes():
+def test_nginx_sends_sockets_to_the_socket_servers_and_the_rest_to_the_web_servers():
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
-    assert "server web1:8000" in conf and "server web2:8000" in conf
+    sockets = conf[conf.index("upstream sockets"):conf.index("}", conf.index("upstream sockets"))]
+    web = conf[conf.index("upstream web"):conf.index("}", conf.index("upstream web"))]
+    assert "server sockets1:8000" in sockets and "server sockets2:8000" in sockets
+    assert "server web1:8000" in web and "server web2:8000" in web
+    assert "proxy_pass http://sockets;" in conf[conf.index("location /ws/"):conf.index("location / {")]
+    assert "proxy_pass http://web;" in conf[conf.index("location / {"):]
     assert "proxy_set_header Upgrade $http_upgrade;" in conf
     assert "proxy_set_header Connection $connection_upgrade;" in conf
     volume = SERVICES["nginx"]["volumes"][0].split(":")[0]

@@ -28,14 +28,16 @@ def write(results: dict, out: Path, name: str, docs: bool) -> list[Path]:
 
 HEADER = """# Performance
 
-`make bench` (about 20 minutes) starts its own stack on loopback (a private
-Redis, Daphne or uvicorn, gunicorn, Celery workers, a SQLite database under
-`var/bench/`), drives it with load clients in separate processes and writes
-`bench/results/full.json`, `bench/results/full.md`, the plots beside them, and
-this page. `python -m bench --smoke` runs every scenario at toy sizes in under a
-minute; `make test` runs it so the suite cannot rot. Client and server share
-the same 2 cores, so every claim below is a ratio or a distribution measured
-side by side in one run.
+`make bench` (about 45 minutes) starts its own stack on loopback (a private
+Redis, nodes as `make run` starts them: nginx, gunicorn and two Daphne socket
+servers; Daphne or uvicorn alone for the server comparisons; Celery workers; a
+SQLite database under `var/bench/`, and a fresh PostgreSQL database for the
+capacity ladder; the Socket.IO peer from `bench/peer/`), drives it with load
+clients in separate processes and writes `bench/results/full.json`,
+`bench/results/full.md`, the plots beside them, and this page. `python -m bench
+--smoke` runs every scenario at toy sizes in about a minute; `make test` runs it
+so the suite cannot rot. Client and server share the same 2 cores, so every
+claim below is a ratio or a distribution measured side by side in one run.
 
 """
 
@@ -62,8 +64,10 @@ def markdown(results: dict, plots: list[Path], relative_to: Path) -> str:
         lines += ["## Leak check", "", f"{r['sockets']} sockets opened and closed {r['cycles']} times on one socket "
                   "server, after one warm-up cycle. The collector policy freezes long-lived objects, so a closed "
                   "socket must be freed by reference counting alone.", "",
-                  "| After cycle | allocated blocks | change | RSS MiB |", "| --- | --- | --- | --- |",
-                  f"| warm-up | {r['start']['blocks']} | | {r['start']['rss_mib']} |"]
+                  "| After cycle | allocated blocks | change | RSS MiB |", "| --- | --- | --- | --- |"]
+        if "empty" in r:
+            lines.append(f"| none (server started, no socket yet) | {r['empty']['blocks']} | | |")
+        lines += [f"| warm-up | {r['start']['blocks']} | | {r['start']['rss_mib']} |"]
         lines += [f"| {n} | {c['blocks']} | {c['blocks'] / r['start']['blocks'] - 1:+.1%} | {c['rss_mib']} |"
                   for n, c in enumerate(r["rounds"], start=1)] + [""]
     if "peer" in results:

@@ -4,7 +4,8 @@ Fixtures
     stack_env          environment for child processes: the test database, Redis, queue
     worker             a real Celery worker process on the test database (session-wide)
     start_worker       start another worker with extra settings, stopped after the test
-    live_server_url    a real Daphne process serving asgi:application (session-wide)
+    live_server_url    a real node as `make run` starts one: nginx, gunicorn, two Daphne
+                       processes serving asgi:application (session-wide)
     learner            a learner with a password and a logged-in session (needs a
                        transactional database: ``@pytest.mark.django_db(transaction=True)``)
     make_learner       the same, as a factory, for tests with several learners
@@ -36,6 +37,7 @@ from django.conf import settings
 from config.settings import channel_layer_host
 
 from realtime.asyncapi import validate_server_message
+from devstack.node import start_node
 from devstack.processes import ROOT, Process, free_port, start_daphne, start_redis, start_worker
 
 LOG_DIR = ROOT / "var" / "log" / "tests"
@@ -167,9 +169,10 @@ def start_stack(stack_env: dict[str, str], settings):
 
 @pytest.fixture(scope="session")
 def live_server_url(stack_env: dict[str, str]) -> Iterator[str]:
-    process = start_daphne(free_port(), stack_env, LOG_DIR)
-    yield process.extra["url"]
-    process.stop()
+    """A node as `make run` starts one (nginx, gunicorn, two Daphne processes): the browser tests' server."""
+    node = start_node(free_port(), stack_env, LOG_DIR, name=f"node-{uuid.uuid4().hex[:6]}")
+    yield node.url
+    node.stop()
 
 
 @dataclass

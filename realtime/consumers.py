@@ -5,7 +5,9 @@ published after the page connects is missed. Channels hands a consumer its
 frames and group messages one at a time, and an event is published only after
 its change committed; so an event handled before the client's ``hello`` is in
 the catch-up that the hello triggers, and is not sent on its own. After a
-catch-up, events at or below its version are skipped as already sent.
+catch-up, events at or below its version are skipped as already sent; the
+socket also remembers which versions it was sent, so the process's hub can
+repair one whose event was lost (realtime.hub).
 """
 import json
 import logging
@@ -54,10 +56,13 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         open_sockets[self.user_id] += 1
         self.counted = True
         metrics.SOCKETS_OPEN.inc()
+        # The version of the last catch-up: events at or below it are not sent
+        # again. None until the client's hello.
+        self.caught_up_to: int | None = None
         # Every version up to ``sent_through`` has been sent on this socket (by a
         # catch-up or as an event); versions sent above it wait in ``sent_above``.
-        # None until the client's hello.
-        self.sent_through: int | None = None
+        # The hub repairs a socket that lacks a committed version.
+        self.sent_through = 0
         self.sent_above: set[int] = set()
         try:
             await self.channel_layer.group_add(group_for_user(self.user_id), self.channel_name)
@@ -145,12 +150,14 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         snapshot = await database_sync_to_async(enrollments.changed_since)(self.user_id, since)
         metrics.CATCHUP_SIZE.observe(len(snapshot.enrollments))
         await self.send_message(protocol.catchup(snapshot.version, snapshot.enrollments))
+        self.caught_up_to = max(snapshot.version, self.caught_up_to or 0)
         self._sent(snapshot.version, through=True)
 
     async def enrollment_updated(self, event: dict[str, Any]) -> None:
-        """A group message from realtime.publishing."""
+        """A group message from realtime.publishing. Duplicates and reordered events above the
+        catch-up are forwarded as they come: the client applies them by version."""
         version = event["version"]
-        if self.sent_through is None or not self.lacks(version):
+        if self.caught_up_to is None or version <= self.caught_up_to:
             return
         await self.send_message(protocol.enrollment_updated(event["enrollment"], version))
         self._sent(version)
@@ -160,17 +167,17 @@ class DashboardConsumer(AsyncWebsocketConsumer):
 
     def lacks(self, version: int) -> bool:
         """True when this socket (past its hello) has not been sent ``version``."""
-        return self.sent_through is not None and version > self.sent_through and version not in self.sent_above
+        return self.caught_up_to is not None and version > self.sent_through and version not in self.sent_above
 
     async def repair(self) -> None:
         """Called by the hub when a version this socket lacks is committed and its event did not come."""
-        await self.catch_up(self.sent_through or 0)
+        await self.catch_up(self.sent_through)
 
     def _sent(self, version: int, through: bool = False) -> None:
         if through:
-            self.sent_through = max(version, self.sent_through or 0)
+            self.sent_through = max(version, self.sent_through)
             self.sent_above = {v for v in self.sent_above if v > self.sent_through}
-        else:
+        elif version > self.sent_through:
             self.sent_above.add(version)
         while self.sent_through + 1 in self.sent_above:
             self.sent_through += 1

@@ -81,9 +81,13 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        # Kept between requests and tasks: a new PostgreSQL connection per
-        # checkout or task costs the database a process start each time.
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        # 0 (a connection per request) wherever Daphne serves HTTP: Django's ASGI
+        # handler runs each request on a new thread, whose kept connection would
+        # never be reused or closed. Processes that reuse their threads (gunicorn,
+        # Celery workers, a node's socket servers) get 60 from devstack and the
+        # compose file: a new PostgreSQL connection per checkout or task costs the
+        # database a process start each time.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )
 }

@@ -156,10 +156,12 @@ def start_node(port: int, env: dict[str, str], log_dir: Path, name: str = "node"
         raise StackError(f"NODE_LAYOUT must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     node = Node(f"http://127.0.0.1:{port}", layout)
     try:
-        if layout == "daphne":
+        if layout == "daphne":  # Daphne serves HTTP here: a connection per request (config/settings.py)
             node.processes.append(start_daphne(port, env, log_dir, name=f"{name}-daphne", program=daphne_program))
             node.processes[-1].extra["role"] = "sockets1"
             return node
+        # Every process of this layout reuses its threads, so it keeps its connections.
+        env = {"DATABASE_CONN_MAX_AGE": "60", **env}
         web_port, socket_ports = free_port(), [free_port() for _ in range(socket_processes(env))]
         for n, socket_port in enumerate(socket_ports, start=1):
             node.processes.append(start_daphne(socket_port, env, log_dir, name=f"{name}-daphne{n}", program=daphne_program))

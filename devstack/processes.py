@@ -218,7 +218,8 @@ def start_worker(
     ]
     if beat:
         argv += ["--beat", "--schedule", str(log_dir / f"{name}-beat-schedule")]
-    process = spawn(name, argv, env, log_dir)
+    # A worker's pool reuses its processes or threads, so it keeps its database connection.
+    process = spawn(name, argv, {"DATABASE_CONN_MAX_AGE": "60", **env}, log_dir)
     return _expect_started(process, lambda: " ready." in process.log_text(), 60, f"Celery worker {name}")
 
 

@@ -5,10 +5,13 @@ to Daphne (see realtime.collector for why):
 
 * the collector's pauses timed and exported, and long-lived objects frozen;
 * the reference cycles of a closed socket broken once Daphne is done with it,
-  so reference counting frees the socket even when it was frozen.
+  so reference counting frees the socket even when it was frozen;
+* a reply to a socket whose client is closing dropped quietly, not raised into
+  the application (a traceback per closing socket).
 """
 import sys
 
+from autobahn.exception import Disconnected
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import WebRequest
 from daphne.server import Server
@@ -28,6 +31,14 @@ class SocketServer(Server):
         super().protocol_disconnected(protocol)
         if isinstance(protocol, WebSocketProtocol) or upgraded(protocol):
             self.leaving.add(protocol)
+
+    async def handle_reply(self, protocol: object, message: dict) -> None:
+        try:
+            await super().handle_reply(protocol, message)
+        except Disconnected:
+            # The client's close frame is in but its connection not yet gone (Daphne
+            # drops replies only after that): nothing left to deliver, nothing to log.
+            pass
 
     def application_checker(self) -> None:
         """Daphne's once-a-second reaping, then release what it reaped."""

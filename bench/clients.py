@@ -58,6 +58,21 @@ class SocketPools:
             process.join(10)
 
 
+def run_in_processes(target, argument_lists: list[tuple]) -> list:
+    """Run ``target(*arguments, pipe)`` in one spawned process per argument list; what each sent back."""
+    pipes, processes = [], []
+    for arguments in argument_lists:
+        ours, theirs = SPAWN.Pipe()
+        process = SPAWN.Process(target=target, args=(*arguments, theirs))
+        process.start()
+        pipes.append(ours)
+        processes.append(process)
+    results = [pipe.recv() for pipe in pipes]
+    for process in processes:
+        process.join(10)
+    return results
+
+
 PUBLISHES_PER_PROCESS = 1200  # one publisher process waits for each group_send; more than this needs company
 
 
@@ -65,17 +80,8 @@ def publish(env: dict, kind: str, user_ids: list[int], rate: float, seconds: flo
     """Publish at ``rate`` per second for ``seconds``, spread over enough processes to offer it."""
     count = max(1, -(-int(rate) // PUBLISHES_PER_PROCESS))
     per_process = int(rate / count * seconds) + 1
-    pipes, processes = [], []
-    for n in range(count):
-        ours, theirs = SPAWN.Pipe()
-        process = SPAWN.Process(target=publisher.run, args=(env, kind, user_ids[n::count], rate / count, seconds,
-                                                             version_base + n * per_process, theirs))
-        process.start()
-        pipes.append(ours)
-        processes.append(process)
-    results = [pipe.recv() for pipe in pipes]
-    for process in processes:
-        process.join(10)
+    results = run_in_processes(publisher.run, [(env, kind, user_ids[n::count], rate / count, seconds,
+                                                version_base + n * per_process) for n in range(count)])
     return {"sent": [s for result in results for s in result["sent"]],
             "elapsed": max(result["elapsed"] for result in results), "next_version": version_base + count * per_process}
 
@@ -165,18 +171,9 @@ def place_orders(url: str, group: list[tuple[int, str]], course_keys: list[str],
     Order ``i`` is learner ``i % len(group)`` buying ``course_keys[i // len(group)]``. Returns the
     orders as (user, course, sent at, answered at, status) and the clients' own CPU seconds.
     """
-    pipes, workers = [], []
     start_at = time.time() + 0.5  # every client starts its schedule together
-    for n in range(processes):
-        ours, theirs = SPAWN.Pipe()
-        worker = SPAWN.Process(target=_order_process, args=(url, group, course_keys, rate, count, n, processes,
-                                                             start_at, theirs))
-        worker.start()
-        pipes.append(ours)
-        workers.append(worker)
-    results = [pipe.recv() for pipe in pipes]
-    for worker in workers:
-        worker.join(10)
+    results = run_in_processes(_order_process, [(url, group, course_keys, rate, count, n, processes, start_at)
+                                                for n in range(processes)])
     return {"orders": [o for r in results for o in r["orders"]], "client_cpu_seconds": sum(r["cpu"] for r in results)}
 
 

@@ -37,6 +37,20 @@ def memory_reports(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
+def memory_settled(pid: int, report: Path) -> bool:
+    """Ask the server at ``pid`` for a memory report; True once the last two are within 0.2 %.
+
+    Daphne reaps closed sockets once a second, so a reading right after the closes is early.
+    """
+    from devstack.processes import wait_until
+
+    before = len(memory_reports(report))
+    os.kill(pid, signal.SIGUSR2)
+    wait_until(lambda: len(memory_reports(report)) > before, 10, "the memory report")
+    blocks = [line["blocks"] for line in memory_reports(report)[-2:]]
+    return len(blocks) == 2 and abs(blocks[1] - blocks[0]) < 0.002 * blocks[0]
+
+
 def gc_pauses(log: Path, since: float = 0.0, until: float = float("inf")) -> list[tuple[int, float]]:
     """(generation, ms) of the pauses an instrumented server logged between two epoch times."""
     return [(int(gen), float(ms)) for gen, ms, at in GC_LINE.findall(log.read_text(errors="replace"))

@@ -1,11 +1,11 @@
-"""The five scenarios. Each takes the stack, learners and sizes, prints progress, returns a dict."""
+"""The scenarios of `make bench`. Each takes the stack, learners and sizes, prints progress, returns a dict."""
 import asyncio
 import threading
 import time
 from decimal import Decimal
 
 from bench import clients, profiles
-from bench.instrumented_daphne import gc_pauses, memory_reports
+from bench.instrumented_daphne import gc_pauses, memory_reports, memory_settled
 from bench.measure import (
     P99_LIMIT_MS,
     distribution,
@@ -420,19 +420,12 @@ def leak_check(stack: BenchStack, learners, sockets: int, cycles: int) -> dict:
     process = stack.server("daphne", MEMORY_REPORT_FILE=str(report))
     group = learners[:sockets]
 
-    def settled() -> bool:
-        """Ask for a report; True once two in a row are within 0.2 % (Daphne reaps closed sockets each second)."""
-        before = len(memory_reports(report))
-        os.kill(process.popen.pid, signal.SIGUSR2)
-        wait_until(lambda: len(memory_reports(report)) > before, 10, "the memory report")
-        blocks = [line["blocks"] for line in memory_reports(report)[-2:]]
-        return len(blocks) == 2 and abs(blocks[1] - blocks[0]) < 0.002 * blocks[0]
-
     def cycle() -> dict:
         pools = clients.SocketPools(process.extra["url"], group)
         pools.wait_open(len(group), 600)
         pools.close()
-        wait_until(settled, 120, "memory to settle after the closes", interval=1.0)
+        wait_until(lambda: memory_settled(process.popen.pid, report), 120, "memory to settle after the closes",
+                   interval=1.0)
         return {**memory_reports(report)[-1], "rss_mib": round(rss_bytes(process.popen.pid) / 2**20, 1)}
 
     os.kill(process.popen.pid, signal.SIGUSR2)  # before any socket: where the server starts

@@ -5,15 +5,13 @@ cycle among frozen objects is never collected; realtime.server breaks the cycles
 closed socket leaves so reference counting frees it. Without that, each closed socket
 stayed in memory (about 70 allocated blocks each, found by this check).
 """
-import os
-import signal
 import sys
 import uuid
 
 import pytest
 
 from bench.clients import SocketPools
-from bench.instrumented_daphne import memory_reports
+from bench.instrumented_daphne import memory_reports, memory_settled
 from bench.learners import create_learners
 from devstack.processes import free_port, start_daphne, wait_until
 from realtime.testing import LOG_DIR
@@ -34,16 +32,9 @@ def test_sockets_opened_and_closed_again_and_again_do_not_grow_memory(stack_env)
         pools = SocketPools(server.extra["url"], learners, per_process=SOCKETS)
         pools.wait_open(SOCKETS, 120)
         pools.close()
-        # Daphne reaps closed sockets once a second: report until the figure settles.
-        wait_until(settled, 60, "memory to settle after the closes", interval=1.0)
+        wait_until(lambda: memory_settled(server.popen.pid, report), 60, "memory to settle after the closes",
+                   interval=1.0)
         return memory_reports(report)[-1]["blocks"]
-
-    def settled() -> bool:
-        before = len(memory_reports(report))
-        os.kill(server.popen.pid, signal.SIGUSR2)
-        wait_until(lambda: len(memory_reports(report)) > before, 10, "the memory report")
-        blocks = [line["blocks"] for line in memory_reports(report)[-2:]]
-        return len(blocks) == 2 and abs(blocks[1] - blocks[0]) < 0.002 * blocks[0]
 
     try:
         warm = cycle()  # first use: imports, pools and caches

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from commerce import fulfillment, orders, tasks
+from commerce import dispatch, orders
 from commerce.models import Order, OrderLine, Seat
 from config.logcontext import order_context
 from dashboard import enrollments
@@ -87,16 +87,16 @@ def place(order: Order, *, enqueue: bool = True) -> None:
         enrollments.start(order.user_id, line.seat.course, line.seat.mode)
     logger.info("order %s placed", order.number)
     if enqueue:
-        transaction.on_commit(lambda: tasks.enqueue_fulfillment(order.number))
+        transaction.on_commit(lambda: dispatch.send(order.number))
 
 
 def _retry(order: Order, enqueue: bool) -> None:
     for line in order.lines.select_related("seat__course"):
         enrollments.start(order.user_id, line.seat.course, line.seat.mode)
-    fulfillment.mark_due(order.number, delay_seconds=0)
+    dispatch.mark_due(order.number, delay_seconds=0)
     logger.info("order %s: fulfillment retried at the learner's request", order.number)
     if enqueue:
-        transaction.on_commit(lambda: tasks.enqueue_fulfillment(order.number))
+        transaction.on_commit(lambda: dispatch.send(order.number))
 
 
 def _latest_order_for_course(user_id: int, course_id: int) -> Order | None:

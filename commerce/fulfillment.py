@@ -7,13 +7,10 @@ idempotent: an order already complete is left alone.
 import logging
 import random
 import time
-from datetime import timedelta
 from enum import Enum
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 
 from commerce import orders
 from commerce.models import Order
@@ -71,23 +68,6 @@ def give_up(order_number: str, reason: str) -> Outcome:
                 enrollments.fail(enrollment.pk, reason)
     logger.error("order %s: fulfillment failed for good: %s", order_number, reason)
     return Outcome.FAILED
-
-
-def mark_due(order_number: str, delay_seconds: float) -> None:
-    """Record when the queued attempt for this order should run."""
-    due = timezone.now() + timedelta(seconds=delay_seconds)
-    Order.objects.filter(number=order_number).update(fulfillment_due_at=due)
-
-
-def stalled_orders(stall_seconds: float) -> list[str]:
-    """Placed orders whose attempt was due more than ``stall_seconds`` ago (or never queued)."""
-    cutoff = timezone.now() - timedelta(seconds=stall_seconds)
-    return list(
-        Order.objects.filter(status=Order.Status.OPEN, placed_at__lt=cutoff)
-        .filter(Q(fulfillment_due_at__isnull=True) | Q(fulfillment_due_at__lt=cutoff))
-        .order_by("placed_at")
-        .values_list("number", flat=True)[:500]
-    )
 
 
 def retry_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:

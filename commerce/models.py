@@ -50,10 +50,16 @@ class Order(models.Model):
     fulfillment_due_at = models.DateTimeField(
         null=True, blank=True, help_text="When the queued fulfillment attempt should run; the sweeper's clock."
     )
+    awaiting_broker = models.BooleanField(
+        default=False, help_text="The attempt is due but the broker refused it; the relay sends it (commerce.dispatch)."
+    )
 
     class Meta:
         ordering = ["-created"]
-        indexes = [models.Index(fields=["status", "fulfillment_due_at"], name="order_sweep")]
+        indexes = [
+            models.Index(fields=["status", "fulfillment_due_at"], name="order_sweep"),
+            models.Index(fields=["fulfillment_due_at"], condition=models.Q(awaiting_broker=True), name="order_parked"),
+        ]
 
     def __str__(self) -> str:
         return self.number

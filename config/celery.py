@@ -1,10 +1,29 @@
 """The Celery app. Its settings are the ``CELERY_*`` names in config.settings."""
+import functools
 import os
 
 from celery import Celery
+from celery.worker.consumer import Consumer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+# A worker whose broker went away retries it every 1-2 s (kombu's default waits
+# 2, 4, 6 ... up to 30 s between tries, so the worker could come back up to 30 s
+# after the broker did).
+RECONNECT = {"interval_start": 1, "interval_step": 1, "interval_max": 2}
+
+
+class PromptConsumer(Consumer):
+    """The worker's consumer, reconnecting to its broker at ``RECONNECT`` intervals."""
+
+    def ensure_connected(self, conn):
+        conn.ensure_connection = functools.partial(conn.ensure_connection, **RECONNECT)
+        return super().ensure_connected(conn)
+
+
 app = Celery("learnpush")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.worker_consumer = "config.celery:PromptConsumer"
 app.autodiscover_tasks()
+# Every worker runs the relay that gets parked and stalled orders to the broker.
+app.steps["worker"].add("commerce.relay:RelayStep")

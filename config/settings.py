@@ -202,6 +202,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker keeps trying its broker for as long as it is down (every 1-2 s, see
+# config.celery), instead of exiting after 100 tries.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # With the Redis broker an unacknowledged task (its worker died) comes back
 # after visibility_timeout seconds; workers look for such tasks every quarter
 # of it (kombu's default would be every 100 s whatever the timeout).
@@ -216,7 +219,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A checkout must not hang on a broker that is down: try briefly, then leave
-# the order to the sweeper (FULFILLMENT_STALL_SECONDS).
+# the order to the relay (commerce.relay).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Fulfillment waits on the course platform (I/O), so orders per second are
@@ -235,17 +238,20 @@ FULFILLMENT_FAILURE_RATE = env_float("FULFILLMENT_FAILURE_RATE", 0.0)
 FULFILLMENT_MAX_RETRIES = env_int("FULFILLMENT_MAX_RETRIES", 5)
 FULFILLMENT_RETRY_BACKOFF_SECONDS = env_float("FULFILLMENT_RETRY_BACKOFF_SECONDS", 2.0)
 FULFILLMENT_RETRY_BACKOFF_MAX_SECONDS = env_float("FULFILLMENT_RETRY_BACKOFF_MAX_SECONDS", 600.0)
-# An open order whose queued attempt was due this long ago is enqueued again
-# (its task never reached the broker, or the broker lost it); the sweep runs
-# on Celery beat every FULFILLMENT_SWEEP_SECONDS.
+# Getting attempts to the broker (commerce.dispatch, commerce.relay): every
+# worker's relay sends orders parked while the broker was down every
+# FULFILLMENT_RELAY_SECONDS, and every FULFILLMENT_SWEEP_SECONDS sends again an
+# order whose attempt is overdue by FULFILLMENT_STALL_FACTOR times the p95 of
+# recent due-to-done times (over FULFILLMENT_STALL_WINDOW_SECONDS), kept between
+# FULFILLMENT_STALL_MIN_SECONDS and FULFILLMENT_STALL_SECONDS. A relay interval
+# of 0 turns it off (the tests' long-lived workers, which share a database with
+# other tests' stacks).
+FULFILLMENT_RELAY_SECONDS = env_float("FULFILLMENT_RELAY_SECONDS", 1.0)
+FULFILLMENT_SWEEP_SECONDS = env_float("FULFILLMENT_SWEEP_SECONDS", 5.0)
+FULFILLMENT_STALL_FACTOR = env_float("FULFILLMENT_STALL_FACTOR", 3.0)
+FULFILLMENT_STALL_MIN_SECONDS = env_float("FULFILLMENT_STALL_MIN_SECONDS", 20.0)
 FULFILLMENT_STALL_SECONDS = env_float("FULFILLMENT_STALL_SECONDS", 120.0)
-FULFILLMENT_SWEEP_SECONDS = env_float("FULFILLMENT_SWEEP_SECONDS", 30.0)
-CELERY_BEAT_SCHEDULE = {
-    "requeue-stalled-orders": {
-        "task": "commerce.tasks.requeue_stalled_orders",
-        "schedule": FULFILLMENT_SWEEP_SECONDS,
-    },
-}
+FULFILLMENT_STALL_WINDOW_SECONDS = env_float("FULFILLMENT_STALL_WINDOW_SECONDS", 600.0)
 
 PAYMENT_WEBHOOK_SECRET = os.environ.get("PAYMENT_WEBHOOK_SECRET", "demo-payment-secret")
 PAYMENT_NOTIFICATION_MAX_AGE_SECONDS = env_int("PAYMENT_NOTIFICATION_MAX_AGE_SECONDS", 300)

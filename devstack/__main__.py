@@ -87,7 +87,7 @@ def run_demo(port: int) -> int:
         (LOG_DIR / "worker.log").unlink(missing_ok=True)
         node = start_node(port, env, LOG_DIR)
         started.extend(node.processes)
-        started.append(start_worker(env, LOG_DIR, name="worker", beat=True))
+        started.append(start_worker(env, LOG_DIR, name="worker"))
         print(
             f"\n  Learner dashboard demo is up: http://127.0.0.1:{port}/dashboard/\n"
             "  Log in as learner / learner-demo, enroll in a course and watch the tile go live.\n"

@@ -207,17 +207,13 @@ def start_daphne(
     return _expect_started(process, lambda: port_open("127.0.0.1", port), 30, f"Daphne on port {port}")
 
 
-def start_worker(
-    env: dict[str, str], log_dir: Path, name: str = "worker", concurrency: int | None = None, beat: bool = False
-) -> Process:
+def start_worker(env: dict[str, str], log_dir: Path, name: str = "worker", concurrency: int | None = None) -> Process:
     """A Celery worker; its pool and concurrency come from the settings unless ``concurrency`` is given."""
     argv = [
         str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
         "--hostname", f"{name}@%h", "--without-mingle", "--without-gossip",
         *(["--concurrency", str(concurrency)] if concurrency else []),
     ]
-    if beat:
-        argv += ["--beat", "--schedule", str(log_dir / f"{name}-beat-schedule")]
     # A worker's pool reuses its processes or threads, so it keeps its database connection.
     process = spawn(name, argv, {"DATABASE_CONN_MAX_AGE": "60", **env}, log_dir)
     return _expect_started(process, lambda: " ready." in process.log_text(), 60, f"Celery worker {name}")

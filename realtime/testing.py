@@ -68,6 +68,9 @@ def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
         FULFILLMENT_DELAY_SECONDS="1.5",  # long enough to see a pending tile
         FULFILLMENT_FAILURE_RATE="0",
         FULFILLMENT_RETRY_BACKOFF_SECONDS="0.2",
+        # Workers that outlive a test keep their relay off: it would sweep
+        # other tests' orders into their queue. A test's own stack turns it on.
+        FULFILLMENT_RELAY_SECONDS="0",
         REALTIME_HEARTBEAT_SECONDS="2",
         DJANGO_DEBUG="0",
         PYTHONUNBUFFERED="1",
@@ -140,9 +143,9 @@ def start_stack(stack_env: dict[str, str], settings):
     """
     stacks: list[Stack] = []
 
-    def start(workers: int = 1, private_redis: bool = False, beat: bool = False, **overrides: str) -> Stack:
+    def start(workers: int = 1, private_redis: bool = False, **overrides: str) -> Stack:
         queue = f"{stack_env['CELERY_QUEUE']}-{uuid.uuid4().hex[:6]}"
-        env = {**stack_env, "CELERY_QUEUE": queue, **overrides}
+        env = {**stack_env, "CELERY_QUEUE": queue, "FULFILLMENT_RELAY_SECONDS": "1", **overrides}
         settings.CELERY_TASK_DEFAULT_QUEUE = queue
         redis_process = None
         if private_redis:
@@ -155,10 +158,8 @@ def start_stack(stack_env: dict[str, str], settings):
         stack = Stack(f"http://127.0.0.1:{port}", port, env, None, [], redis_process)
         stacks.append(stack)
         stack.daphne = start_daphne(port, env, LOG_DIR, name=f"daphne-{port}")
-        for n in range(workers):
-            stack.workers.append(
-                start_worker(env, LOG_DIR, name=f"worker-{uuid.uuid4().hex[:6]}", beat=beat and n == 0)
-            )
+        for _ in range(workers):
+            stack.workers.append(start_worker(env, LOG_DIR, name=f"worker-{uuid.uuid4().hex[:6]}"))
         return stack
 
     yield start

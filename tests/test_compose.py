@@ -15,9 +15,17 @@ APP_SERVICES = [name for name, service in SERVICES.items() if service.get("build
 
 
 def test_the_stack_has_every_part():
-    assert {"postgres", "redis", "migrate", "web1", "web2", "sockets1", "sockets2", "worker", "beat", "nginx"} <= set(
+    assert {"postgres", "redis", "rabbitmq", "migrate", "web1", "web2", "sockets1", "sockets2", "worker", "nginx"} <= set(
         SERVICES
     )
+
+
+def test_the_broker_is_rabbitmq():
+    """It returns a killed worker's task at once; Redis only after its visibility timeout (docs/reliability.md)."""
+    for name in APP_SERVICES:
+        assert SERVICES[name]["environment"]["CELERY_BROKER_URL"].startswith("amqp://learnwell:learnwell@rabbitmq:")
+    rabbit = SERVICES["rabbitmq"]["environment"]
+    assert (rabbit["RABBITMQ_DEFAULT_USER"], rabbit["RABBITMQ_DEFAULT_PASS"]) == ("learnwell", "learnwell")
 
 
 @pytest.mark.parametrize("name", list(SERVICES))
@@ -28,10 +36,11 @@ def test_every_service_has_a_health_check(name):
 
 def test_the_app_waits_for_migrations_and_its_backing_services():
     assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for name in ("web1", "web2", "sockets1", "sockets2", "worker", "beat"):
+    for name in ("web1", "web2", "sockets1", "sockets2", "worker"):
         depends = SERVICES[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["redis"]["condition"] == "service_healthy"
+        assert depends["rabbitmq"]["condition"] == "service_healthy"
     assert {"web1", "web2", "sockets1", "sockets2"} <= set(SERVICES["nginx"]["depends_on"])
 
 
@@ -59,7 +68,7 @@ def test_every_app_command_exists_in_the_project(name):
         assert shutil.which("gunicorn", path=str(Path(__import__("sys").executable).parent))
     elif program == "celery":
         assert command[1:3] == ["-A", "config"] and (ROOT / "config" / "celery.py").exists()
-        assert command[3] in ("worker", "beat")
+        assert command[3] == "worker"
     else:
         pytest.fail(f"{name} runs {program}, which this test does not know")
 

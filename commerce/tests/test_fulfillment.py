@@ -85,30 +85,6 @@ def test_retry_delay_grows_with_jitter_and_cap(attempt):
     assert len(set(delays)) > 1
 
 
-def test_stalled_orders_are_those_overdue_or_never_queued(open_order, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from commerce.tasks import requeue_stalled_orders
-
-    long_ago = timezone.now() - timedelta(minutes=10)
-    Order.objects.filter(pk=open_order.pk).update(placed_at=long_ago, fulfillment_due_at=None)
-    assert fulfillment.stalled_orders(60) == [open_order.number]
-
-    fulfillment.mark_due(open_order.number, delay_seconds=300)  # a retry is scheduled: not stalled
-    assert fulfillment.stalled_orders(60) == []
-
-    Order.objects.filter(pk=open_order.pk).update(fulfillment_due_at=long_ago)
-    settings.FULFILLMENT_STALL_SECONDS = 60
-    assert requeue_stalled_orders() == [open_order.number]  # enqueued (captured) and due again
-    assert fulfillment.stalled_orders(60) == []
-
-    fulfillment.fulfill(open_order.number)
-    Order.objects.filter(pk=open_order.pk).update(fulfillment_due_at=long_ago)
-    assert fulfillment.stalled_orders(60) == []  # complete orders are never swept
-
-
 def test_database_errors_in_the_api_are_a_clear_503(user_client, free_seat, enqueued, monkeypatch):
     from django.db import OperationalError
 

@@ -4,7 +4,7 @@ import os
 import pytest
 from channels.db import database_sync_to_async
 
-from commerce.tasks import enqueue_fulfillment
+from commerce import dispatch
 from commerce.models import Order, OrderLine, Seat
 from dashboard import enrollments
 from dashboard.models import Enrollment
@@ -75,7 +75,7 @@ async def test_page_converges_when_the_workers_publish_fails(start_worker_with, 
         return order.number
 
     number = await database_sync_to_async(order_for_enrollment)()
-    await database_sync_to_async(enqueue_fulfillment)(number)
+    await database_sync_to_async(dispatch.send)(number)
 
     while True:  # the client's rule: a heartbeat ahead of what we know asks for a resync
         heartbeat = await socket.expect("heartbeat", within=30)
@@ -102,7 +102,7 @@ def test_worker_over_rabbitmq(start_worker_with, user_client, free_seat, monkeyp
             fulfill_order.apply_async([order_number], queue=settings.CELERY_TASK_DEFAULT_QUEUE, connection=connection)
         return True
 
-    monkeypatch.setattr("commerce.tasks.enqueue_fulfillment", enqueue_over_amqp)
+    monkeypatch.setattr("commerce.dispatch.send", enqueue_over_amqp)
     number = place_free_order(user_client, free_seat)
     wait_until(lambda: enrollment_status(user_client.user, free_seat.course) == "active", 30, "fulfillment over RabbitMQ")
     assert Order.objects.get(number=number).status == "complete"

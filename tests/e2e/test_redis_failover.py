@@ -42,8 +42,8 @@ def test_orders_complete_and_dashboards_converge_across_a_failover(sentinel_clus
                                                                     make_learner, settings):
     sentinels = ",".join(f"127.0.0.1:{s.extra['url'].split(':')[2].split('/')[0]}" for s in sentinel_cluster["sentinels"])
     stack = start_stack(
-        workers=1, beat=True, REDIS_SENTINELS=sentinels, REDIS_SENTINEL_MASTER=MASTER, CELERY_BROKER_URL="",
-        FULFILLMENT_DELAY_SECONDS="0.2", FULFILLMENT_STALL_SECONDS="3", FULFILLMENT_SWEEP_SECONDS="1",
+        workers=1, REDIS_SENTINELS=sentinels, REDIS_SENTINEL_MASTER=MASTER, CELERY_BROKER_URL="",
+        FULFILLMENT_DELAY_SECONDS="0.2", FULFILLMENT_STALL_MIN_SECONDS="3", FULFILLMENT_SWEEP_SECONDS="1",
         REALTIME_HEARTBEAT_SECONDS="1",
     )
     seats = free_seats(3)

@@ -1,12 +1,17 @@
-"""Enqueue again the placed orders whose fulfillment stalled (what Celery beat runs)."""
+"""Send to the broker, now, the parked and stalled orders that every worker's relay sends on its own."""
 from django.core.management.base import BaseCommand
 
-from commerce.tasks import requeue_stalled_orders
+from commerce import dispatch
 
 
 class Command(BaseCommand):
-    help = "Enqueue fulfillment again for open orders whose attempt is overdue."
+    help = "Send parked orders and orders whose fulfillment is overdue to the broker (what the workers' relay does)."
 
     def handle(self, *args, **options) -> None:
-        stalled = requeue_stalled_orders()
-        self.stdout.write(f"{len(stalled)} stalled order(s) enqueued again: {' '.join(stalled) or '-'}")
+        parked = dispatch.relay_parked()
+        stalled = dispatch.resend_stalled()
+        self.stdout.write(f"{len(parked)} parked order(s) sent: {' '.join(parked) or '-'}")
+        self.stdout.write(
+            f"{len(stalled)} stalled order(s) sent again (threshold {dispatch.stall_threshold():.0f} s): "
+            f"{' '.join(stalled) or '-'}"
+        )

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
-from commerce import checkout, fulfillment, tasks
+from commerce import checkout, dispatch, fulfillment
 from commerce.models import Seat
 from dashboard import enrollments
 from dashboard.models import Course, Enrollment
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         number, course = self.place()
         if via_worker:
             self.say(f"Enqueued {number}; the worker fulfills it after FULFILLMENT_DELAY_SECONDS.")
-            tasks.enqueue_fulfillment(number)
+            dispatch.send(number)
         else:
             self.wait()
             self.fulfill(number, course)
@@ -97,7 +97,7 @@ class Command(BaseCommand):
         self.say(f"Placed {count} orders.")
         if via_worker:
             for number, _course in placed:
-                tasks.enqueue_fulfillment(number)
+                dispatch.send(number)
             self.say("Enqueued them all; the worker fulfills them.")
         else:
             self.wait()

@@ -39,6 +39,7 @@ def bench_env(redis_url: str, database_url: str, **overrides: str) -> dict[str, 
         DJANGO_DEBUG="0",
         THROTTLE_CHECKOUT="100000/min",
         REALTIME_MAX_SOCKETS_PER_LEARNER="1000",
+        REALTIME_DRAIN_SECONDS="1",  # a scenario's servers are stopped between steps
         PYTHONUNBUFFERED="1",
     )
     env.update(overrides)

@@ -273,6 +273,10 @@ REALTIME_HEARTBEAT_SECONDS = env_float("REALTIME_HEARTBEAT_SECONDS", 20.0)
 REALTIME_CLIENT_MESSAGES_PER_SECOND = env_float("REALTIME_CLIENT_MESSAGES_PER_SECOND", 5.0)
 REALTIME_CLIENT_MESSAGE_BURST = env_float("REALTIME_CLIENT_MESSAGE_BURST", 20.0)
 REALTIME_MAX_SOCKETS_PER_LEARNER = env_int("REALTIME_MAX_SOCKETS_PER_LEARNER", 10)
+# On SIGTERM a socket server closes its sockets (4001) evenly over this window,
+# then waits up to the grace for the closes to finish (realtime.server).
+REALTIME_DRAIN_SECONDS = env_float("REALTIME_DRAIN_SECONDS", 10.0)
+REALTIME_DRAIN_GRACE_SECONDS = env_float("REALTIME_DRAIN_GRACE_SECONDS", 5.0)
 # Lifetime of a connection token (POST /api/v1/realtime/token/) for clients without a session.
 REALTIME_TOKEN_SECONDS = env_int("REALTIME_TOKEN_SECONDS", 60)
 

@@ -57,7 +57,8 @@ class Node:
 
     def stop(self) -> None:
         for process in reversed(self.processes):
-            process.stop()
+            # A socket server drains first (REALTIME_DRAIN_SECONDS, then its grace).
+            process.stop(timeout=30 if process in self.socket_servers() else 10)
 
 
 def web_workers(env: dict[str, str]) -> int:

@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 import random
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -43,7 +44,9 @@ class DashboardClient:
         self.silence_timeout = silence_timeout
         self.connected = asyncio.Event()
         self.connections = 0
+        self.opened_at: list[float] = []  # time.monotonic() of each connection
         self.close_codes: list[int | None] = []
+        self.retry_after: float | None = None  # named by the server before a 4001
         self._socket: Any = None
 
     def statuses(self) -> dict[str, tuple[str, int]]:
@@ -63,6 +66,8 @@ class DashboardClient:
             self._advance(self.contiguous)
         elif kind == "heartbeat":
             return message["version"] > self.contiguous
+        elif kind == "error" and "retry_after_ms" in message:
+            self.retry_after = message["retry_after_ms"] / 1000
         return False
 
     def _merge(self, enrollment: dict[str, Any]) -> None:
@@ -88,6 +93,7 @@ class DashboardClient:
                     self._socket = socket
                     attempt = 0
                     self.connections += 1
+                    self.opened_at.append(time.monotonic())
                     await self._hello()
                     self.connected.set()
                     await self._read(socket, stop)
@@ -104,9 +110,13 @@ class DashboardClient:
             ceiling = min(max_delay, base_delay * 2**attempt)
             if code == protocol.RATE_LIMITED.code:
                 ceiling = max(ceiling, RATE_LIMITED_DELAY)
+            delay = ceiling / 2 + random.random() * ceiling / 2
+            if code == protocol.GOING_AWAY.code and self.retry_after is not None:
+                delay = self.retry_after  # the draining server paces its closes itself
+            self.retry_after = None
             attempt += 1
             try:
-                await asyncio.wait_for(stop.wait(), ceiling / 2 + random.random() * ceiling / 2)
+                await asyncio.wait_for(stop.wait(), delay)
             except asyncio.TimeoutError:
                 pass
 

@@ -41,6 +41,9 @@ class DashboardConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.bucket = TokenBucket(settings.REALTIME_CLIENT_MESSAGES_PER_SECOND, settings.REALTIME_CLIENT_MESSAGE_BURST)
+        if hub.hub().draining:  # arrived while this server drains: off to another one
+            await self.refuse(protocol.GOING_AWAY)
+            return
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             refused = self.scope.get("token_refused")
@@ -91,8 +94,14 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         ``code`` and ``message`` refine the error (a token's own refusal) under the same close code.
         """
         message = message or closing.message
-        await self.send_message(protocol.error(code or closing.error, message))
+        retry_after_ms = 0 if closing is protocol.GOING_AWAY else None
+        await self.send_message(protocol.error(code or closing.error, message, retry_after_ms))
         await self.close(code=closing.code, reason=message)
+
+    async def go_away(self) -> None:
+        """Called by the hub when this server drains and it is this socket's turn."""
+        logger.info("socket of user %s told to go away: this server is draining", self.user_id)
+        await self.close_with(protocol.GOING_AWAY)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         try:

@@ -17,6 +17,7 @@ Every ``TICK_SECONDS`` the hub does two things:
 """
 import asyncio
 import logging
+import random
 import weakref
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -50,6 +51,8 @@ class Member(Protocol):
 
     async def send_heartbeat(self, version: int) -> None: ...
 
+    async def go_away(self) -> None: ...
+
 
 class SocketHub:
     def __init__(self) -> None:
@@ -59,6 +62,7 @@ class SocketHub:
         self.joined = 0
         self.checked_until: datetime = timezone.now()
         self.task: asyncio.Task | None = None
+        self.draining = False
 
     def join(self, member: Member) -> None:
         self.members[member.user_id].add(member)
@@ -118,6 +122,24 @@ class SocketHub:
             await self._safely(member, member.send_heartbeat(versions.get(member.user_id, 0)))
             if sent % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
+
+    async def drain(self, window: float) -> int:
+        """Close every socket with 4001, one at a time, evenly over ``window`` seconds, in random order.
+
+        Each page stays live until its turn and reconnects at once (through the
+        balancer, to another node), so the reconnects are spread over the
+        window instead of landing in the same second. Sockets that arrive
+        meanwhile are told to go at once (``draining``). Returns how many were closed.
+        """
+        self.draining = True
+        members = [member for sockets in self.members.values() for member in sockets]
+        random.shuffle(members)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for turn, member in enumerate(members):
+            await asyncio.sleep(max(0.0, started + (turn + 0.5) * window / len(members) - loop.time()))
+            await self._safely(member, member.go_away())
+        return len(members)
 
     async def _safely(self, member: Member, sending) -> None:
         try:

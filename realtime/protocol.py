@@ -11,7 +11,7 @@ Server -> client:
     {"type": "enrollment.updated", "version": N, "enrollment": {...}}
     {"type": "heartbeat", "version": N}                         every few seconds
     {"type": "pong", "id": ...}
-    {"type": "error", "code": str, "message": str}
+    {"type": "error", "code": str, "message": str, "retry_after_ms": int (optional)}
 """
 import json
 from dataclasses import dataclass
@@ -38,7 +38,7 @@ class Closing:
     message: str
 
 
-GOING_AWAY = Closing(4001, "going_away", "This server is restarting; reconnect after the delay given.")
+GOING_AWAY = Closing(4001, "going_away", "This server is restarting; reconnect now (to another one).")
 UNAUTHENTICATED = Closing(4401, "unauthenticated", "Log in to receive updates.")
 TOO_MANY_SOCKETS = Closing(4409, "too_many_sockets", "Too many open dashboards; close one and reload.")
 RATE_LIMITED = Closing(4429, "rate_limited", "Too many messages; slow down.")
@@ -114,5 +114,9 @@ def pong(ping_id: str | None) -> dict[str, Any]:
     return {"type": "pong", "id": ping_id}
 
 
-def error(code: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "code": code, "message": message}
+def error(code: str, message: str, retry_after_ms: int | None = None) -> dict[str, Any]:
+    """``retry_after_ms``: when the client should reconnect (sent before a 4001)."""
+    body = {"type": "error", "code": code, "message": message}
+    if retry_after_ms is not None:
+        body["retry_after_ms"] = retry_after_ms
+    return body

@@ -7,25 +7,77 @@ to Daphne (see realtime.collector for why):
 * the reference cycles of a closed socket broken once Daphne is done with it,
   so reference counting frees the socket even when it was frozen;
 * a reply to a socket whose client is closing dropped quietly, not raised into
-  the application (a traceback per closing socket).
+  the application (a traceback per closing socket);
+* a graceful drain on SIGTERM (Daphne itself drops every socket at once, 1006):
+  it stops listening, so the balancer sends new sockets to another node;
+  closes its sockets with 4001 one at a time, evenly over
+  ``REALTIME_DRAIN_SECONDS`` (realtime.hub), so their pages reconnect spread
+  out instead of in one herd; waits up to ``REALTIME_DRAIN_GRACE_SECONDS`` for
+  the closes to finish, and exits. A second SIGTERM exits at once.
 """
+import asyncio
+import logging
+import signal
 import sys
+import time
 
 from autobahn.exception import Disconnected
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import WebRequest
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
+from django.conf import settings
+from twisted.internet import reactor
 
 from realtime import collector
+
+logger = logging.getLogger(__name__)
 
 
 class SocketServer(Server):
     def run(self) -> None:
         self.leaving: set[WebSocketProtocol] = set()
+        self.ports: list = []
+        self.draining = False
         collector.time_pauses()
         collector.freeze_survivors()
+        # After Twisted installed its own handlers, which stop at once.
+        reactor.callWhenRunning(signal.signal, signal.SIGTERM, self._on_sigterm)
         super().run()
+
+    def listen_success(self, port) -> None:
+        super().listen_success(port)
+        self.ports.append(port)
+
+    def _on_sigterm(self, signum: int, frame: object) -> None:
+        reactor.callFromThread(self.stop if self.draining else self.drain)
+
+    def drain(self) -> None:
+        self.draining = True
+        for port in self.ports:
+            port.stopListening()
+        asyncio.ensure_future(self._drain())
+
+    async def _drain(self) -> None:
+        from realtime import hub  # it reads models: Django is set up once the application is loaded
+
+        window, grace = settings.REALTIME_DRAIN_SECONDS, settings.REALTIME_DRAIN_GRACE_SECONDS
+        started = time.monotonic()
+        logger.warning("SIGTERM: draining; closing the open sockets over %.1f s", window)
+        try:
+            closed = await hub.hub().drain(window)
+            deadline = time.monotonic() + grace
+            while self.open_sockets() and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            logger.warning(
+                "drained: %d socket(s) closed in %.1f s, %d still open; exiting",
+                closed, time.monotonic() - started, self.open_sockets(),
+            )
+        finally:
+            self.stop()
+
+    def open_sockets(self) -> int:
+        return sum(isinstance(protocol, WebSocketProtocol) for protocol in self.connections)
 
     def protocol_disconnected(self, protocol: object) -> None:
         super().protocol_disconnected(protocol)

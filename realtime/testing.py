@@ -72,6 +72,7 @@ def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
         # other tests' orders into their queue. A test's own stack turns it on.
         FULFILLMENT_RELAY_SECONDS="0",
         REALTIME_HEARTBEAT_SECONDS="2",
+        REALTIME_DRAIN_SECONDS="1",  # every test stops its servers; the drain test sets its own
         DJANGO_DEBUG="0",
         PYTHONUNBUFFERED="1",
         EVENTS_SERVICE_TOKENS="qa-fulfiller=qa-service-token",

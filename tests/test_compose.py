@@ -97,3 +97,12 @@ def test_nginx_sends_sockets_to_the_socket_servers_and_the_rest_to_the_web_serve
 def test_the_image_is_built_from_the_project():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install -r requirements.txt" in dockerfile and "asgi:application" in dockerfile
+
+
+def test_socket_servers_are_given_time_to_drain():
+    """Docker's default (10 s) would SIGKILL a socket server mid-drain (window 10 s plus grace 5 s)."""
+    from django.conf import settings
+
+    drain = settings.REALTIME_DRAIN_SECONDS + settings.REALTIME_DRAIN_GRACE_SECONDS
+    for name in ("sockets1", "sockets2"):
+        assert int(SERVICES[name]["stop_grace_period"].rstrip("s")) > drain

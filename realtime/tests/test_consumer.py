@@ -26,6 +26,29 @@ async def test_anonymous_socket_is_told_and_closed_4401():
     assert closed["type"] == "websocket.close" and closed["code"] == protocol.UNAUTHENTICATED.code
 
 
+async def test_a_draining_server_closes_its_sockets_4001_evenly_and_turns_new_ones_away(make_learner):
+    from realtime import hub
+
+    learners = [await database_sync_to_async(make_learner)() for _ in range(4)]
+    sockets = [(await connect_dashboard(learner))[0] for learner in learners]
+    for socket in sockets:
+        await socket.hello()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await hub.hub().drain(window=0.4) == 4
+    assert loop.time() - started >= 0.35, "paced over the window: the last closes at 7/8 of it"
+    for socket in sockets:
+        assert await socket.expect("error") == {
+            "type": "error", "code": "going_away", "message": protocol.GOING_AWAY.message, "retry_after_ms": 0,
+        }
+        closed = await socket.communicator.receive_output(timeout=2)
+        assert closed == {"type": "websocket.close", "code": protocol.GOING_AWAY.code, "reason": protocol.GOING_AWAY.message}
+
+    late, _ = await connect_dashboard(learners[0])
+    assert (await late.receive())["code"] == "going_away"
+    assert (await late.communicator.receive_output(timeout=2))["code"] == protocol.GOING_AWAY.code
+
+
 async def test_foreign_origin_is_refused(learner):
     socket, code = await connect_dashboard(learner, origin="https://evil.example")
     # Refused before accept: Daphne turns this into an HTTP 403 at the handshake.

@@ -1,0 +1,109 @@
+"""Graceful drain: a socket server told to stop (SIGTERM) under 1,000 open dashboards while orders flow.
+
+The node is the one `make run` starts: nginx sending /ws/ to two socket
+servers (the "two nodes behind the balancer" of a deploy) and the rest to
+gunicorn, with a worker. One socket server is stopped; its learners must move
+to the other spread over the drain window, and nothing may be lost.
+"""
+import json
+import signal
+import threading
+import time
+import uuid
+from collections import Counter
+from types import SimpleNamespace
+
+import pytest
+
+from bench.learners import create_learners
+from commerce.models import Order
+from devstack.node import start_node
+from devstack.processes import free_port, start_worker, wait_until
+from realtime import protocol
+from realtime.testing import LOG_DIR, artifacts_dir
+from tests.e2e.helpers import Dashboards, converge, free_seats, place
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+DASHBOARDS = 1000
+WINDOW = 10.0
+ORDERS = 100
+
+
+def test_draining_a_socket_server_under_1000_dashboards_loses_nothing_and_spreads_reconnects(stack_env, settings):
+    queue = f"{stack_env['CELERY_QUEUE']}-{uuid.uuid4().hex[:6]}"
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    env = {
+        **stack_env, "CELERY_QUEUE": queue, "FULFILLMENT_RELAY_SECONDS": "1", "FULFILLMENT_DELAY_SECONDS": "0.1",
+        "REALTIME_DRAIN_SECONDS": str(WINDOW), "REALTIME_HEARTBEAT_SECONDS": "20",
+        "REALTIME_MAX_SOCKETS_PER_LEARNER": "10",
+    }
+    node = start_node(free_port(), env, LOG_DIR, name=f"drain-{uuid.uuid4().hex[:6]}")
+    worker = start_worker(env, LOG_DIR, name=f"worker-{uuid.uuid4().hex[:6]}")
+    board = None
+    try:
+        learners = [
+            SimpleNamespace(user=SimpleNamespace(pk=user_id), cookie_header=cookie)
+            for user_id, cookie in create_learners(DASHBOARDS, f"drain-{uuid.uuid4().hex[:6]}")
+        ]
+        seats = free_seats(1)
+        board = Dashboards(node.url, learners, silence_timeout=60)
+        wait_until(board.all_connected, 120, f"{DASHBOARDS} dashboards to connect", interval=0.5)
+
+        doomed, survivor = node.socket_servers()
+        orders: list[tuple[int, dict]] = []
+        flow = threading.Thread(target=lambda: orders.extend(
+            place_spread(node.url, learners[:ORDERS], seats[0], over=WINDOW + 2)
+        ))
+        flow.start()
+        sigterm = time.monotonic()
+        doomed.signal(signal.SIGTERM)
+        doomed.popen.wait(WINDOW + settings.REALTIME_DRAIN_GRACE_SECONDS + 10)
+        exited_after = time.monotonic() - sigterm
+        flow.join(60)
+
+        moved = [c for c in board.clients.values() if c.connections >= 2]
+        reconnects = [c.opened_at[1] - sigterm for c in moved]
+        per_second = Counter(int(at) for at in reconnects)
+        report = {
+            "dashboards": DASHBOARDS, "window_s": WINDOW, "exited_after_s": round(exited_after, 2),
+            "moved": len(moved), "reconnects_per_second": dict(sorted(per_second.items())),
+            "largest_second_share": round(max(per_second.values()) / len(moved), 3),
+            "close_codes": dict(Counter(c.close_codes[0] for c in moved)),
+        }
+        (artifacts_dir() / "drain.json").write_text(json.dumps(report, indent=2))
+        print("drain:", report)
+
+        assert doomed.popen.returncode == 0, "a drained server exits cleanly"
+        assert exited_after < WINDOW + settings.REALTIME_DRAIN_GRACE_SECONDS
+        assert "Traceback" not in doomed.log_text()
+        assert DASHBOARDS * 0.3 < len(moved) < DASHBOARDS * 0.7, "the balancer had given it about half"
+        assert {c.close_codes[0] for c in moved} == {protocol.GOING_AWAY.code}
+        assert all(c.connected.is_set() for c in board.clients.values()), "every dashboard is open again"
+        assert max(reconnects) < WINDOW + 1
+        # Evenly paced closes: a second holds a tenth of them, give or take the
+        # few whose close and reconnect straddle a second's edge.
+        assert max(per_second.values()) <= 0.10 * len(moved) + 3, per_second
+
+        assert [status for status, _ in orders].count(201) == ORDERS, orders
+        numbers = [body["number"] for _, body in orders]
+        wait_until(
+            lambda: Order.objects.filter(number__in=numbers, status="complete").count() == ORDERS,
+            60, "every order placed during the drain to complete", interval=0.5,
+        )
+        converge(board, [l.user.pk for l in learners], timeout=60)
+        assert survivor.alive()
+    finally:
+        if board is not None:
+            board.close()
+        worker.stop()
+        node.stop()
+
+
+def place_spread(url: str, learners, seat, over: float) -> list[tuple[int, dict]]:
+    """One order per learner, evenly over ``over`` seconds."""
+    started, results = time.monotonic(), []
+    for n, learner in enumerate(learners):
+        wait_until(lambda: time.monotonic() >= started + n * over / len(learners), over + 5, "the next order's time")
+        results.append(place(url, learner, seat))
+    return results

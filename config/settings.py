@@ -3,6 +3,7 @@
 Every knob a deployment or a test needs is an environment variable; the
 README lists them.
 """
+import hashlib
 import os
 from pathlib import Path
 
@@ -128,6 +129,19 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [("frontend", BASE_DIR / "frontend" / "src")]
+
+
+def frontend_build(source: Path) -> str:
+    """The frontend build a process serves: a digest of the files the browser loads."""
+    digest = hashlib.sha256()
+    for path in sorted(source.glob("*")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+# The page embeds it and every catch-up names it: a page running an older build
+# reloads itself at a calm moment (frontend/src/status.js, reloadAction).
+FRONTEND_BUILD = os.environ.get("FRONTEND_BUILD") or frontend_build(BASE_DIR / "frontend" / "src")
 WHITENOISE_USE_FINDERS = True
 
 # --- Redis, Channels, Celery ------------------------------------------------

@@ -26,6 +26,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             "tiles": tiles,
             "blank_tile": BLANK_TILE,
             "heartbeat_seconds": settings.REALTIME_HEARTBEAT_SECONDS,
+            "frontend_build": settings.FRONTEND_BUILD,
             "show_debug": settings.DASHBOARD_DEBUG_PANEL
             or (request.user.is_staff and request.GET.get("debug") == "1"),
         },

@@ -158,7 +158,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
     async def catch_up(self, since: int) -> None:
         snapshot = await database_sync_to_async(enrollments.changed_since)(self.user_id, since)
         metrics.CATCHUP_SIZE.observe(len(snapshot.enrollments))
-        await self.send_message(protocol.catchup(snapshot.version, snapshot.enrollments))
+        await self.send_message(protocol.catchup(snapshot.version, snapshot.enrollments, settings.FRONTEND_BUILD))
         self.caught_up_to = max(snapshot.version, self.caught_up_to or 0)
         self._sent(snapshot.version, through=True)
 

@@ -7,7 +7,7 @@ Client -> server:
     {"type": "hello", "since": <int >= 0>}   after connecting and to resync
     {"type": "ping", "id": <str, optional>}
 Server -> client:
-    {"type": "catchup", "version": N, "enrollments": [...]}    answer to hello
+    {"type": "catchup", "version": N, "enrollments": [...], "build": str}    answer to hello
     {"type": "enrollment.updated", "version": N, "enrollment": {...}}
     {"type": "heartbeat", "version": N}                         every few seconds
     {"type": "pong", "id": ...}
@@ -98,8 +98,9 @@ def parse_client_message(content: Any) -> ClientMessage:
     raise ProtocolError("unknown_type", f"Unknown message type {str(kind)[:40]!r}; expected hello or ping.")
 
 
-def catchup(version: int, enrollments: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "catchup", "version": version, "enrollments": enrollments}
+def catchup(version: int, enrollments: list[dict[str, Any]], build: str) -> dict[str, Any]:
+    """``build``: the frontend build this server serves; a page on another one reloads."""
+    return {"type": "catchup", "version": version, "enrollments": enrollments, "build": build}
 
 
 def enrollment_updated(enrollment: dict[str, Any], version: int) -> dict[str, Any]:

@@ -8,6 +8,8 @@ import {
   closeAction,
   initialState,
   needsResync,
+  reloadAction,
+  RELOAD_NOTICE_MS,
   tileView,
 } from "./status.js";
 
@@ -17,11 +19,14 @@ const connectionBadge = document.querySelector('[data-role="connection"]');
 const emptyNote = document.querySelector('[data-role="empty"]');
 const tileTemplate = document.querySelector('template[data-role="tile-template"]');
 const debugPanel = document.querySelector('[data-role="debug-panel"]');
+const updateNotice = document.querySelector('[data-role="update-notice"]');
 const heartbeatMs = Number(tilesRoot.dataset.heartbeatSeconds || 20) * 1000;
+const pageBuild = tilesRoot.dataset.frontendBuild;
 
 const POLL_BASE_MS = 2000;
 const POLL_CAP_MS = 30000;
 const EVENT_LOG_SIZE = 50;
+const RELOADED_FOR = "learnwell.reloadedForBuild"; // sessionStorage: one reload per new build
 
 let state = initialState(Number(tilesRoot.dataset.version), readTiles());
 let socket = null;
@@ -31,6 +36,8 @@ let watchdogTimer = null;
 let pollTimer = null;
 let pollFailures = 0;
 let retryAfterMs = null; // named by the server's error before a 4001 (drain)
+let serverBuild = null; // the frontend build the server named in its last catch-up
+let reloadDeadline = null;
 const eventLog = [];
 
 function readTiles() {
@@ -115,6 +122,24 @@ function commit(result, source) {
   eventLog.push({ at: new Date().toISOString(), source, version: state.contiguous, changed: result.changed.length });
   if (eventLog.length > EVENT_LOG_SIZE) eventLog.shift();
   renderDebug();
+  reloadIfOutdated();
+}
+
+// A deploy replaced the frontend: reload at a calm moment (no tile pending),
+// or after a notice if a seat stays pending that long.
+function reloadIfOutdated() {
+  const action = reloadAction(pageBuild, serverBuild, state.tiles, sessionStorage.getItem(RELOADED_FOR));
+  if (action === "reload") {
+    reloadForNewBuild();
+  } else if (action === "notice" && reloadDeadline === null) {
+    updateNotice.hidden = false;
+    reloadDeadline = setTimeout(reloadForNewBuild, RELOAD_NOTICE_MS);
+  }
+}
+
+function reloadForNewBuild() {
+  sessionStorage.setItem(RELOADED_FOR, serverBuild);
+  location.reload();
 }
 
 function sendHello() {
@@ -125,6 +150,7 @@ function onMessage(message) {
   resetWatchdog();
   switch (message.type) {
     case "catchup":
+      serverBuild = message.build ?? serverBuild;
       commit(applyCatchup(state, message.version, message.enrollments), "catchup");
       break;
     case "enrollment.updated":

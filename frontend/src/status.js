@@ -136,3 +136,19 @@ export function closeAction(code, attempt, { retryAfterMs = null } = {}, random 
       return { reconnectMs: backoffDelay(attempt, {}, random), poll: true, state: "reconnecting", label: "Reconnecting…" };
   }
 }
+
+/** How long a page running an old build waits for its pending tiles before it reloads anyway. */
+export const RELOAD_NOTICE_MS = 60000;
+
+/**
+ * What a page running frontend build `pageBuild` does when the server says it
+ * serves `serverBuild`: "stay" (same build, the server did not say, or this
+ * tab already reloaded for that build and still got the old page: a deploy
+ * under way, whose web servers lag its socket servers), "reload" now (nothing
+ * pending: a calm moment), or "notice" (say an update is ready and reload
+ * once no tile is pending, or after RELOAD_NOTICE_MS).
+ */
+export function reloadAction(pageBuild, serverBuild, tiles, reloadedFor = null) {
+  if (!serverBuild || !pageBuild || serverBuild === pageBuild || serverBuild === reloadedFor) return "stay";
+  return Object.values(tiles).some((tile) => tile.status === "pending") ? "notice" : "reload";
+}

@@ -9,6 +9,7 @@ import {
   closeAction,
   initialState,
   needsResync,
+  reloadAction,
   tileView,
 } from "../src/status.js";
 
@@ -128,4 +129,15 @@ test("each close code the server sends has its own reaction", () => {
   assert.equal(closeAction(CLOSE.goingAway, 7, {}, half).poll, false);
   const dropped = closeAction(CLOSE.unavailable, 2, {}, half);
   assert.deepEqual([dropped.reconnectMs, dropped.poll], [backoffDelay(2, {}, half), true]);
+});
+
+test("a page on an old frontend build reloads when nothing is pending, else after a notice", () => {
+  const calm = initialState(2, [course("active", 2)]).tiles;
+  const busy = initialState(2, [course("active", 2), course("pending", 3, "course-v1:X+Y+Z")]).tiles;
+  assert.equal(reloadAction("build-1", "build-1", busy), "stay");
+  assert.equal(reloadAction("build-1", undefined, calm), "stay", "an older server that names no build");
+  assert.equal(reloadAction("build-1", "build-2", calm), "reload");
+  assert.equal(reloadAction("build-1", "build-2", busy), "notice");
+  assert.equal(reloadAction("build-1", "build-2", {}), "reload");
+  assert.equal(reloadAction("build-1", "build-2", calm, "build-2"), "stay", "reloaded once already: no loop");
 });

@@ -39,8 +39,8 @@ def test_hello_since_must_be_a_non_negative_int(since):
 @pytest.mark.parametrize(
     "message",
     [
-        protocol.catchup(3, [ENROLLMENT]),
-        protocol.catchup(0, []),
+        protocol.catchup(3, [ENROLLMENT], "3f2a9c0d1e4b"),
+        protocol.catchup(0, [], "3f2a9c0d1e4b"),
         protocol.enrollment_updated(ENROLLMENT, 7),
         protocol.enrollment_updated({**ENROLLMENT, "status": "failed", "failure_reason": "down"}, 8),
         protocol.heartbeat(12),

@@ -47,6 +47,7 @@ def test_hello_since_must_be_a_non_negative_int(since):
         protocol.pong("x"),
         protocol.pong(None),
         protocol.error("unknown_type", "nope"),
+        protocol.error("going_away", protocol.GOING_AWAY.message, retry_after_ms=0),
     ],
 )
 def test_every_server_message_matches_the_asyncapi_document(message):
@@ -58,7 +59,9 @@ def test_every_server_message_matches_the_asyncapi_document(message):
     [
         {"type": "enrollment.updated", "version": 1},
         {"type": "heartbeat", "version": -1},
-        {"type": "catchup", "version": 1, "enrollments": [{**ENROLLMENT, "status": "weird"}]},
+        {"type": "catchup", "version": 1, "enrollments": [{**ENROLLMENT, "status": "weird"}], "build": "b"},
+        {"type": "catchup", "version": 1, "enrollments": []},
+        {"type": "error", "code": "going_away", "message": "m", "retry_after_ms": -1},
         {"type": "surprise"},
     ],
 )

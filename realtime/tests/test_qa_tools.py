@@ -5,6 +5,7 @@ import sys
 import threading
 
 import pytest
+from django.conf import settings
 
 from dashboard import enrollments
 from dashboard.tests.factories import make_course
@@ -62,7 +63,9 @@ def test_dashboard_watch_raw_json_and_no_replay_by_default(live_server_url, stac
     enrollments.start(learner.user.pk, course, "audit")
     watcher = Watcher(stack_env, learner.user.username, "--url", live_server_url, "--json", "--seconds", "4")
     catchup = json.loads(watcher.wait_for('"type": "catchup"'))
-    assert catchup == {"type": "catchup", "version": 1, "enrollments": []}, "default: only what comes next"
+    assert catchup == {"type": "catchup", "version": 1, "enrollments": [], "build": settings.FRONTEND_BUILD}, (
+        "default: only what comes next"
+    )
     assert watcher.finish() == 0
 
 

@@ -45,8 +45,12 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="where results go")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite",
                         help="the node's database (PostgreSQL: a fresh database on BENCH_POSTGRES_URL's server)")
+    parser.add_argument("--dashboards", nargs="+", type=int,
+                        help="the ladder's open dashboards, instead of the run's sizes (e.g. 1000)")
     args = parser.parse_args()
     sizes = SMOKE if args.smoke else FULL
+    if args.dashboards:
+        sizes = {**sizes, "ladder_dashboards": args.dashboards}
     if args.database == "postgres":  # the layouts are compared on SQLite; PostgreSQL runs the default one
         sizes = {**sizes, "ladder_layouts": sizes["ladder_layouts"][:1]}
     wanted = [s for s in (args.only or SCENARIOS) if s != "choices" or sizes["choices"]]

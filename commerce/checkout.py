@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from commerce import dispatch, orders
-from commerce.models import Order, OrderLine, Seat
+from commerce.models import Order, Seat
 from config.logcontext import order_context
 from dashboard import enrollments
 from dashboard.models import Enrollment
@@ -66,25 +66,26 @@ def checkout(user_id: int, course_key: str, mode: str, *, enqueue: bool = True) 
             held = enrollment is not None and enrollment.status != Enrollment.Status.INACTIVE
             if existing.status == Order.Status.PENDING or held:
                 return CheckoutResult(existing, created=False)
-        order = Order.objects.create(
-            number=_new_order_number(), user_id=user_id, total=seat.price, currency=seat.currency
-        )
-        OrderLine.objects.create(order=order, seat=seat, price=seat.price)
+        order = orders.create(_new_order_number(), user_id, seat)
         logger.info("order %s created for user %s: %s", order.number, user_id, seat)
-        if seat.is_free:
-            place(order, enqueue=enqueue)
+        if order.status == Order.Status.OPEN:  # a free seat: placed at once
+            _placed(order, [seat], enqueue)
         return CheckoutResult(order, created=True)
 
 
 def place(order: Order, *, enqueue: bool = True) -> None:
-    """Place a pending order: open it, make its enrollments pending, enqueue fulfillment.
+    """Place a pending order (it was paid): open it, make its enrollments pending, enqueue fulfillment.
 
     The caller holds the order's row lock inside a transaction.
     """
-    order_context.set(order.number)
     orders.move(order, Order.Status.OPEN)
-    for line in order.lines.select_related("seat__course"):
-        enrollments.start(order.user_id, line.seat.course, line.seat.mode)
+    _placed(order, [line.seat for line in order.lines.select_related("seat__course")], enqueue)
+
+
+def _placed(order: Order, seats: list[Seat], enqueue: bool) -> None:
+    order_context.set(order.number)
+    for seat in seats:
+        enrollments.start(order.user_id, seat.course, seat.mode)
     logger.info("order %s placed", order.number)
     if enqueue:
         transaction.on_commit(lambda: dispatch.send(order.number))

@@ -1,12 +1,13 @@
 """The order state machine: the one place an order's status changes.
 
-    pending           -> open               (paid, or free: the order is placed)
+    (new)             -> pending | open     (a paid seat awaits payment; a free one is placed at once)
+    pending           -> open               (paid: the order is placed)
     open              -> complete | fulfillment_error
     fulfillment_error -> complete           (a retry succeeded)
 """
 from django.utils import timezone
 
-from commerce.models import Order, OrderLine
+from commerce.models import Order, OrderLine, Seat
 
 Status = Order.Status
 
@@ -21,6 +22,16 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 class IllegalOrderTransition(Exception):
     def __init__(self, number: str, current: str, target: str) -> None:
         super().__init__(f"order {number} cannot go from {current} to {target}")
+
+
+def create(number: str, user_id: int, seat: Seat) -> Order:
+    """A new order for one seat, with its line. A free seat's order is placed (open, its first
+    fulfillment attempt due) in the same insert; a paid one waits for payment (pending)."""
+    now = timezone.now()
+    placed = {"status": Status.OPEN, "placed_at": now, "fulfillment_due_at": now} if seat.is_free else {}
+    order = Order.objects.create(number=number, user_id=user_id, total=seat.price, currency=seat.currency, **placed)
+    OrderLine.objects.create(order=order, seat=seat, price=seat.price)
+    return order
 
 
 def move(order: Order, target: str, reason: str = "") -> None:

@@ -9,6 +9,9 @@ Every change bumps the learner's version and, once the transaction commits,
 sends ``dashboard.signals.enrollment_changed`` so the push side can tell the
 learner's open pages. Callers pass ids, not instances: each change re-reads
 and locks the row, so a stale object can never overwrite a newer state.
+The two changes on the order path (``start``, ``activate_pending``) raise no
+rule error, so they join the caller's transaction without a savepoint (two
+round trips fewer each); a database error there fails the caller's transaction.
 """
 import logging
 from dataclasses import dataclass
@@ -74,15 +77,6 @@ def current_version(user_id: int) -> int:
     )
 
 
-def current_versions(user_ids: list[int]) -> dict[int, int]:
-    """Versions of many learners at once (a learner with no change yet is absent: 0)."""
-    versions: dict[int, int] = {}
-    for start in range(0, len(user_ids), 500):
-        chunk = user_ids[start:start + 500]
-        versions.update(LearnerClock.objects.filter(user_id__in=chunk).values_list("user_id", "version"))
-    return versions
-
-
 def versions_changed_between(start: datetime, end: datetime) -> dict[int, int]:
     """Learners whose version moved in [start, end), with their version now."""
     return dict(LearnerClock.objects.filter(changed__gte=start, changed__lt=end).values_list("user_id", "version"))
@@ -113,7 +107,7 @@ def start(user_id: int, course: Course, mode: str) -> Enrollment:
     Creates a pending enrollment; a failed or refunded one goes back to
     pending; a pending or active one is returned as it is.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         enrollment = (
             Enrollment.objects.select_for_update()
             .filter(user_id=user_id, course=course)
@@ -144,7 +138,7 @@ def activate_pending(user_id: int, course_id: int) -> Enrollment | None:
 
     For fulfillment: one locked read instead of a read to look and another to change.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         enrollment = (
             Enrollment.objects.select_for_update(of=("self",)).select_related("course")
             .filter(user_id=user_id, course_id=course_id).first()
@@ -167,7 +161,10 @@ def deactivate(enrollment_id: int) -> Enrollment:
 
 
 def transition(enrollment_id: int, target: str, reason: str = "") -> Enrollment:
-    """Move one enrollment to ``target``; raises IllegalTransition and changes nothing if it cannot."""
+    """Move one enrollment to ``target``; raises IllegalTransition and changes nothing if it cannot.
+
+    In a savepoint, so that a caller may catch IllegalTransition and carry on in its transaction.
+    """
     with transaction.atomic():
         # Lock the enrollment row only: locking the joined course row too made
         # concurrent checkouts (whose inserts key-share-lock it) deadlock on PostgreSQL.

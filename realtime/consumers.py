@@ -161,6 +161,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         await self.send_message(protocol.catchup(snapshot.version, snapshot.enrollments, settings.FRONTEND_BUILD))
         self.caught_up_to = max(snapshot.version, self.caught_up_to or 0)
         self._sent(snapshot.version, through=True)
+        hub.hub().note(self.user_id, snapshot.version)
 
     async def enrollment_updated(self, event: dict[str, Any]) -> None:
         """A group message from realtime.publishing. Duplicates and reordered events above the
@@ -170,6 +171,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             return
         await self.send_message(protocol.enrollment_updated(event["enrollment"], version))
         self._sent(version)
+        hub.hub().note(self.user_id, version)
         metrics.EVENTS_DELIVERED.inc()
         if "published_at" in event:
             metrics.PUBLISH_TO_SEND.observe(max(0.0, time.time() - event["published_at"]))

@@ -1,0 +1,42 @@
+"""The socket hub's own bookkeeping: which version a heartbeat carries, without a read per beat."""
+from realtime import hub as hub_module
+from realtime.hub import SocketHub
+
+
+class Socket:
+    """What the hub needs of a socket: its learner and somewhere to put a heartbeat."""
+
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+        self.beats: list[int] = []
+
+    def lacks(self, version: int) -> bool:
+        return False
+
+    async def repair(self) -> None: ...
+
+    async def send_heartbeat(self, version: int) -> None:
+        self.beats.append(version)
+
+    async def go_away(self) -> None: ...
+
+
+async def test_a_heartbeat_carries_the_newest_version_the_hub_knows_without_reading_the_database(monkeypatch):
+    hub = SocketHub()
+    first, second, stranger = Socket(1), Socket(1), Socket(2)
+    for socket in (first, second, stranger):
+        hub.join(socket)
+    hub.note(1, 4)
+    hub.note(1, 3)  # older news changes nothing
+    hub.note(99, 7)  # nobody here: not kept
+    reads: list = []
+    monkeypatch.setattr(hub_module, "database_sync_to_async", lambda function: reads.append(function))
+    await hub.beat({first, second, stranger})
+    assert (first.beats, second.beats, stranger.beats) == ([4], [4], [0])
+    assert reads == [], "a beat reads nothing"
+    assert 99 not in hub.versions
+
+    hub.leave(first)
+    hub.leave(second)
+    assert 1 not in hub.versions, "forgotten with the learner's last socket"
+    hub.task.cancel()

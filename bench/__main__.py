@@ -75,7 +75,8 @@ def main() -> int:
             "ladder": (f"6. capacity ladder: checkouts at rising rates to a node on {args.database}",
                        lambda: [scenarios.capacity_ladder(stack, learners, n, sizes, NODE_LAYOUT=layout)
                                 for layout in sizes["ladder_layouts"] for n in sizes["ladder_dashboards"]]
-                       + (ladder_on_postgres(args.out) if args.database == "sqlite" and not args.smoke else [])),
+                       + (ladder_on_postgres(args.out, args.dashboards) if args.database == "sqlite" and not args.smoke
+                          else [])),
             "leak": ("7. leak check: sockets opened and closed again and again",
                      lambda: scenarios.leak_check(stack, learners, sizes["leak_sockets"], sizes["leak_cycles"])),
             "publish": ("2. publish to socket: ours against the bare reference (PubSub layer, Daphne)",
@@ -118,7 +119,7 @@ def main() -> int:
     return 0
 
 
-def ladder_on_postgres(out: Path) -> list[dict]:
+def ladder_on_postgres(out: Path, dashboards: list[int] | None) -> list[dict]:
     """The same ladder on PostgreSQL, in a run of its own (its own database and learners)."""
     from devstack.processes import postgres_answers
 
@@ -127,8 +128,9 @@ def ladder_on_postgres(out: Path) -> list[dict]:
         print(f"note: no PostgreSQL answers at {url}; the ladder ran on SQLite only", flush=True)
         return []
     folder = out / "postgres"
-    subprocess.run([sys.executable, "-m", "bench", "--only", "ladder", "--database", "postgres", "--out", str(folder)],
-                   check=True)
+    sizes = ["--dashboards", *map(str, dashboards)] if dashboards else []
+    subprocess.run([sys.executable, "-m", "bench", "--only", "ladder", "--database", "postgres", "--out", str(folder),
+                    *sizes], check=True)
     return json.loads((folder / "partial.json").read_text())["ladder"]
 
 

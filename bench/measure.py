@@ -33,16 +33,22 @@ def descendants(root: int) -> list[int]:
     return found
 
 
-def sum_cpu_seconds(pids: list[int]) -> float:
-    """Own user + system CPU of these processes (not their children's); one gone since counts as nothing."""
-    total = 0.0
+def cpu_seconds_by_pid(pids: list[int]) -> dict[int, float]:
+    """Own user + system CPU of each of these processes still alive (not their children's)."""
+    seconds = {}
     for pid in pids:
         try:
             fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / TICKS
-    return total
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+    return seconds
+
+
+def cpu_seconds_since(before: dict[int, float], pids: list[int]) -> float:
+    """CPU these processes used since ``before`` was taken; one started since counts whole,
+    one gone since counts nothing (its last moments are lost)."""
+    return sum(now - before.get(pid, 0.0) for pid, now in cpu_seconds_by_pid(pids).items())
 
 
 def postgres_pids() -> list[int]:

@@ -8,10 +8,11 @@ from bench import clients, profiles
 from bench.instrumented_daphne import gc_pauses, memory_reports, memory_settled
 from bench.measure import (
     P99_LIMIT_MS,
+    cpu_seconds_by_pid,
+    cpu_seconds_since,
     distribution,
     postgres_pids,
     rss_bytes,
-    sum_cpu_seconds,
     sustained,
     tree_cpu_seconds,
 )
@@ -335,7 +336,7 @@ def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, *
     node = stack.node(**overrides)
     worker = stack.worker(**overrides)
     processes = {p.extra["role"]: p for p in node.processes} | {"worker": worker, "redis": stack.redis}
-    database_pids = postgres_pids() if stack.database_kind == "postgres" else []
+    on_postgres = stack.database_kind == "postgres"
     group = learners[:dashboards]
     pools = clients.SocketPools(node.url, group)
     pools.wait_open(len(group), 600)
@@ -357,16 +358,17 @@ def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, *
         orders = int(rate * sizes["ladder_seconds"])
         keys = seats_for(orders, str(rate))
         cpu_before = {role: tree_cpu_seconds(p.popen.pid) for role, p in processes.items()}
-        if database_pids:
-            cpu_before["postgres"] = sum_cpu_seconds(database_pids)
+        if on_postgres:
+            # Backends alive now (the servers' connections opened while the sockets connected
+            # included): counted from here, not over their whole life.
+            database_before = cpu_seconds_by_pid(postgres_pids())
         window_start = time.time()
         offered = clients.place_orders(node.url, group, keys, rate, orders)
         placed = {(user, course): sent for user, course, sent, _answered, status in offered["orders"] if status == 201}
         received = drain_until_quiet(pools, 2 * len(placed), timeout=30)
         cpu = {role: tree_cpu_seconds(p.popen.pid) - cpu_before[role] for role, p in processes.items()}
-        if database_pids:  # its backends: the ones alive now, including any started during the step
-            database_pids = sorted(set(database_pids) | set(postgres_pids()))
-            cpu["postgres"] = sum_cpu_seconds(database_pids) - cpu_before["postgres"]
+        if on_postgres:  # its backends: the ones alive now, including any started during the step
+            cpu["postgres"] = cpu_seconds_since(database_before, postgres_pids())
         active = {(user, course): at for user, _v, course, status, at in received if status == "active"}
         to_tile = [(active[key] - sent) * 1000 for key, sent in placed.items() if key in active]
         answers = [(answered - sent) * 1000 for _u, _c, sent, answered, _s in offered["orders"]]

@@ -47,10 +47,14 @@ def main() -> int:
                         help="the node's database (PostgreSQL: a fresh database on BENCH_POSTGRES_URL's server)")
     parser.add_argument("--dashboards", nargs="+", type=int,
                         help="the ladder's open dashboards, instead of the run's sizes (e.g. 1000)")
+    parser.add_argument("--layouts", nargs="+", choices=["split", "daphne"], help="the ladder's node layouts")
+    parser.add_argument("--skip-postgres", action="store_true", help="no ladder on PostgreSQL after the SQLite one")
     args = parser.parse_args()
     sizes = SMOKE if args.smoke else FULL
     if args.dashboards:
         sizes = {**sizes, "ladder_dashboards": args.dashboards}
+    if args.layouts:
+        sizes = {**sizes, "ladder_layouts": args.layouts}
     if args.database == "postgres":  # the layouts are compared on SQLite; PostgreSQL runs the default one
         sizes = {**sizes, "ladder_layouts": sizes["ladder_layouts"][:1]}
     wanted = [s for s in (args.only or SCENARIOS) if s != "choices" or sizes["choices"]]
@@ -75,8 +79,8 @@ def main() -> int:
             "ladder": (f"6. capacity ladder: checkouts at rising rates to a node on {args.database}",
                        lambda: [scenarios.capacity_ladder(stack, learners, n, sizes, NODE_LAYOUT=layout)
                                 for layout in sizes["ladder_layouts"] for n in sizes["ladder_dashboards"]]
-                       + (ladder_on_postgres(args.out, args.dashboards) if args.database == "sqlite" and not args.smoke
-                          else [])),
+                       + (ladder_on_postgres(args.out, args.dashboards)
+                          if args.database == "sqlite" and not (args.smoke or args.skip_postgres) else [])),
             "leak": ("7. leak check: sockets opened and closed again and again",
                      lambda: scenarios.leak_check(stack, learners, sizes["leak_sockets"], sizes["leak_cycles"])),
             "publish": ("2. publish to socket: ours against the bare reference (PubSub layer, Daphne)",

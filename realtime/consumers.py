@@ -12,7 +12,6 @@ repair one whose event was lost (realtime.hub).
 import json
 import logging
 import time
-from collections import Counter
 from typing import Any
 
 import redis
@@ -20,7 +19,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from dashboard import enrollments
+from dashboard import selectors
 from realtime import hub, metrics, protocol, tokens
 from realtime.publishing import group_for_user
 from realtime.ratelimit import TokenBucket
@@ -30,14 +29,9 @@ logger = logging.getLogger(__name__)
 # What the channel layer raises when Redis cannot be reached.
 LAYER_ERRORS = (redis.RedisError, OSError)
 
-# Open sockets per learner in this process (see docs/reliability.md for the
-# multi-process bound).
-open_sockets: Counter[int] = Counter()
-
-
 class DashboardConsumer(AsyncWebsocketConsumer):
     group: str | None = None
-    counted = False
+    accepted = False
 
     async def connect(self) -> None:
         self.bucket = TokenBucket(settings.REALTIME_CLIENT_MESSAGES_PER_SECOND, settings.REALTIME_CLIENT_MESSAGE_BURST)
@@ -53,12 +47,11 @@ class DashboardConsumer(AsyncWebsocketConsumer):
                 await self.refuse(protocol.UNAUTHENTICATED)
             return
         self.user_id: int = user.pk
-        if open_sockets[self.user_id] >= settings.REALTIME_MAX_SOCKETS_PER_LEARNER:
+        # The limit is counted per server process (see docs/reliability.md). The socket joins
+        # the registry now, before any await, so concurrent connects cannot slip past it.
+        if hub.hub().count(self.user_id) >= settings.REALTIME_MAX_SOCKETS_PER_LEARNER:
             await self.refuse(protocol.TOO_MANY_SOCKETS)
             return
-        open_sockets[self.user_id] += 1
-        self.counted = True
-        metrics.SOCKETS_OPEN.inc()
         # The version of the last catch-up: events at or below it are not sent
         # again. None until the client's hello.
         self.caught_up_to: int | None = None
@@ -67,6 +60,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         # The hub repairs a socket that lacks a committed version.
         self.sent_through = 0
         self.sent_above: set[int] = set()
+        hub.hub().join(self)
         try:
             await self.channel_layer.group_add(group_for_user(self.user_id), self.channel_name)
         except LAYER_ERRORS as exc:
@@ -74,8 +68,11 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             await self.refuse(protocol.UNAVAILABLE)
             return
         self.group = group_for_user(self.user_id)
+        if hub.hub().draining:  # the drain began while this socket was joining its group
+            await self.refuse(protocol.GOING_AWAY)
+            return
         await self.accept()
-        hub.hub().join(self)
+        self.accepted = True
         logger.info("socket open for user %s", self.user_id)
 
     async def accept(self, subprotocol: str | None = None) -> None:
@@ -99,7 +96,12 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         await self.close(code=closing.code, reason=message)
 
     async def go_away(self) -> None:
-        """Called by the hub when this server drains and it is this socket's turn."""
+        """Called by the hub when this server drains and it is this socket's turn.
+
+        A socket not let in yet is turned away by its own connect, which sees the drain.
+        """
+        if not self.accepted:
+            return
         logger.info("socket of user %s told to go away: this server is draining", self.user_id)
         await self.close_with(protocol.GOING_AWAY)
 
@@ -130,15 +132,9 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             logger.info("socket closed for user %s (code %s)", self.user_id, code)
 
     def forget(self) -> None:
-        """Leave the hub and the per-learner count (once)."""
-        if not self.counted:
-            return
-        self.counted = False
-        metrics.SOCKETS_OPEN.dec()
-        open_sockets[self.user_id] -= 1
-        if not open_sockets[self.user_id]:
-            del open_sockets[self.user_id]
-        hub.hub().leave(self)
+        """Leave the process's registry (a second call changes nothing)."""
+        if hasattr(self, "user_id"):
+            hub.hub().leave(self)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.bucket.allow(time.monotonic()):
@@ -156,7 +152,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             await self.send_message(protocol.pong(message.id))
 
     async def catch_up(self, since: int) -> None:
-        snapshot = await database_sync_to_async(enrollments.changed_since)(self.user_id, since)
+        snapshot = await database_sync_to_async(selectors.changed_since)(self.user_id, since)
         metrics.CATCHUP_SIZE.observe(len(snapshot.enrollments))
         await self.send_message(protocol.catchup(snapshot.version, snapshot.enrollments, settings.FRONTEND_BUILD))
         self.caught_up_to = max(snapshot.version, self.caught_up_to or 0)
@@ -198,8 +194,9 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         """A forged channel-layer message, already logged by realtime.layers: ignore it."""
 
     async def send_heartbeat(self, version: int) -> None:
-        """Called by the process's hub when it is this socket's turn."""
-        await self.send_message(protocol.heartbeat(version))
+        """Called by the process's hub when it is this socket's turn (nothing before it is let in)."""
+        if self.accepted:
+            await self.send_message(protocol.heartbeat(version))
 
     async def send_message(self, message: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(message))

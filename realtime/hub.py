@@ -1,4 +1,8 @@
-"""One timer per server process that watches all of its open sockets (never one per socket).
+"""The one registry of a server process's open sockets, and the one timer that watches them.
+
+A socket joins when it is let in and leaves when it goes; the per-learner
+limit (``count``), the open-sockets gauge and the timer below all read this
+registry, so they cannot disagree.
 
 Every ``TICK_SECONDS`` the hub does two things:
 
@@ -31,7 +35,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
-from dashboard import enrollments
+from dashboard import selectors
 from realtime import metrics
 
 logger = logging.getLogger(__name__)
@@ -70,7 +74,14 @@ class SocketHub:
         # The newest version known of each learner with a socket here.
         self.versions: dict[int, int] = {}
 
+    def count(self, user_id: int) -> int:
+        """Open sockets of the learner in this process."""
+        return len(self.members.get(user_id, ()))
+
     def join(self, member: Member) -> None:
+        if member in self.slot_of:
+            return
+        metrics.SOCKETS_OPEN.inc()
         self.members[member.user_id].add(member)
         slot = self.joined % len(self.slots)
         self.joined += 1
@@ -80,6 +91,10 @@ class SocketHub:
             self.task = asyncio.get_running_loop().create_task(self.run())
 
     def leave(self, member: Member) -> None:
+        """Forget the socket (a second call changes nothing)."""
+        if member not in self.slot_of:
+            return
+        metrics.SOCKETS_OPEN.dec()
         sockets = self.members.get(member.user_id)
         if sockets is not None:
             sockets.discard(member)
@@ -112,7 +127,7 @@ class SocketHub:
     async def repair(self) -> None:
         """Catch up every socket still lacking a version that moved a moment ago."""
         until = timezone.now() - REPAIR_GRACE
-        changed = await database_sync_to_async(enrollments.versions_changed_between)(
+        changed = await database_sync_to_async(selectors.versions_changed_between)(
             self.checked_until - REPAIR_OVERLAP, until
         )
         # Advanced only after a read that worked: after a database outage the

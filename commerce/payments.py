@@ -7,8 +7,6 @@ Anything else changes nothing and is logged.
 Body: {"order_number": str, "amount": "49.00", "currency": "USD",
        "payment_reference": str, "timestamp": <unix seconds>}
 """
-import hashlib
-import hmac
 import json
 import logging
 import time
@@ -19,6 +17,7 @@ from django.db import transaction
 
 from commerce import checkout
 from commerce.models import Order
+from config import signing
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +35,7 @@ class PaymentRejected(Exception):
 
 
 def sign(body: bytes, secret: str | None = None) -> str:
-    key = (secret or settings.PAYMENT_WEBHOOK_SECRET).encode()
-    return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+    return signing.sign(secret or settings.PAYMENT_WEBHOOK_SECRET, body)
 
 
 def signed_notification(order: Order, payment_reference: str) -> tuple[bytes, str]:
@@ -57,7 +55,7 @@ def signed_notification(order: Order, payment_reference: str) -> tuple[bytes, st
 def handle_notification(body: bytes, signature: str | None) -> Order:
     """Verify a notification and place its order. Raises PaymentRejected."""
     try:
-        if not signature or not hmac.compare_digest(sign(body), signature):
+        if not signing.verify(settings.PAYMENT_WEBHOOK_SECRET, body, signature):
             raise PaymentRejected(403, "bad_signature", "The signature does not match the body.")
         payload = _parse(body)
         with transaction.atomic():

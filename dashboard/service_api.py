@@ -8,12 +8,13 @@ from rest_framework.views import APIView
 
 from config.api_errors import ApiError
 from dashboard import external_events
+from dashboard.models import Enrollment
 
 
 class EventIn(serializers.Serializer):
     learner = serializers.CharField(max_length=150, help_text="The learner's username.")
     course_id = serializers.CharField(max_length=255)
-    status = serializers.ChoiceField(choices=sorted(external_events.TARGETS))
+    status = serializers.ChoiceField(choices=Enrollment.Status.choices)
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 

@@ -1,10 +1,9 @@
 """Enrollment changes reported by other services: auth, idempotency, bad input, the Python client."""
-import hashlib
-import hmac
 import json
 
 import pytest
 
+from config import signing
 from dashboard import enrollments
 from dashboard.models import Enrollment
 from dashboard.tests.factories import make_course
@@ -65,7 +64,7 @@ def test_a_retried_report_is_applied_once(client, pending):
 
 def test_a_signed_report_is_accepted(client, pending):
     raw = json.dumps(body_for(pending, status="failed", reason="Platform said no")).encode()
-    signature = "sha256=" + hmac.new(b"signing-key", raw, hashlib.sha256).hexdigest()
+    signature = signing.sign("signing-key", raw)
     response = client.post("/api/v1/events/", raw, content_type="application/json",
                            HTTP_X_SIGNATURE=signature, HTTP_IDEMPOTENCY_KEY="s-1")
     assert response.status_code == 201

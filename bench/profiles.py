@@ -92,7 +92,7 @@ def heap_per_socket(stack: BenchStack, learners, count: int) -> dict:
 COST_CENTRES = [
     ("the API view, all of it (DRF)", "APIView.dispatch (rest_framework/views.py"),
     ("  reading the session and the user", "SessionStore.load (django/contrib/sessions/backends/db.py"),
-    ("  the enrollments queries", "changed_since (dashboard/enrollments.py"),
+    ("  the enrollments queries", "changed_since (dashboard/selectors.py"),
     ("opening a database connection", "BaseDatabaseWrapper.connect (django/db/backends/base/base.py"),
     ("starting a thread", "Thread.start (threading.py"),
 ]

@@ -12,10 +12,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from commerce import dispatch, orders
+from commerce import selectors as order_selectors
 from commerce.models import Order, Seat
 from config.logcontext import order_context
-from dashboard import enrollments
-from dashboard.models import Enrollment
+from dashboard import enrollments, selectors
 
 logger = logging.getLogger(__name__)
 
@@ -57,14 +57,13 @@ def checkout(user_id: int, course_key: str, mode: str, *, enqueue: bool = True) 
     with transaction.atomic():
         # Serialize one learner's checkouts so a double click cannot create two orders.
         get_user_model().objects.select_for_update().filter(pk=user_id).first()
-        existing = _latest_order_for_course(user_id, seat.course_id)
-        enrollment = Enrollment.objects.filter(user_id=user_id, course_id=seat.course_id).first()
+        existing = order_selectors.latest_order_for_course(user_id, seat.course_id)
+        enrollment = selectors.enrollment_of(user_id, seat.course_id)
         if existing is not None:
             if existing.status == Order.Status.FULFILLMENT_ERROR:
                 _retry(existing, enqueue)
                 return CheckoutResult(existing, created=False)
-            held = enrollment is not None and enrollment.status != Enrollment.Status.INACTIVE
-            if existing.status == Order.Status.PENDING or held:
+            if existing.status == Order.Status.PENDING or selectors.holds(enrollment):
                 return CheckoutResult(existing, created=False)
         order = orders.create(_new_order_number(), user_id, seat)
         logger.info("order %s created for user %s: %s", order.number, user_id, seat)
@@ -98,14 +97,6 @@ def _retry(order: Order, enqueue: bool) -> None:
     logger.info("order %s: fulfillment retried at the learner's request", order.number)
     if enqueue:
         transaction.on_commit(lambda: dispatch.send(order.number))
-
-
-def _latest_order_for_course(user_id: int, course_id: int) -> Order | None:
-    return (
-        Order.objects.filter(user_id=user_id, lines__seat__course_id=course_id)
-        .order_by("-created", "-pk")
-        .first()
-    )
 
 
 def _new_order_number() -> str:

@@ -20,17 +20,17 @@ Fulfillment is idempotent, so the rare duplicate these allow is harmless.
 """
 import logging
 import math
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from commerce import selectors
 from commerce.models import Order
 
 logger = logging.getLogger(__name__)
 
-BATCH = 500
 LEASE_SECONDS = 30
 
 
@@ -69,7 +69,7 @@ def relay_parked() -> list[str]:
     now = timezone.now()
     due = Order.objects.filter(status=Order.Status.OPEN, awaiting_broker=True, fulfillment_due_at__lte=now)
     sent = []
-    for number, due_at in due.order_by("fulfillment_due_at").values_list("number", "fulfillment_due_at")[:BATCH]:
+    for number, due_at in due.order_by("fulfillment_due_at").values_list("number", "fulfillment_due_at")[:selectors.BATCH]:
         leased = Order.objects.filter(number=number, awaiting_broker=True, fulfillment_due_at=due_at).update(
             fulfillment_due_at=now + timedelta(seconds=LEASE_SECONDS)
         )
@@ -85,24 +85,13 @@ def relay_parked() -> list[str]:
     return sent
 
 
-def stalled_orders(stall_seconds: float, now: datetime | None = None) -> list[str]:
-    """Open orders in the broker whose attempt was due more than ``stall_seconds`` ago."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=stall_seconds)
-    return list(
-        Order.objects.filter(status=Order.Status.OPEN, awaiting_broker=False, placed_at__lt=cutoff)
-        .filter(Q(fulfillment_due_at__isnull=True) | Q(fulfillment_due_at__lt=cutoff))
-        .order_by("placed_at")
-        .values_list("number", flat=True)[:BATCH]
-    )
-
-
 def resend_stalled() -> list[str]:
     """Send again every order whose attempt is overdue by more than ``stall_threshold()``."""
     now = timezone.now()
     threshold = stall_threshold()
     cutoff = now - timedelta(seconds=threshold)
     resent = []
-    for number in stalled_orders(threshold, now):
+    for number in selectors.stalled_orders(threshold, now):
         # Claim it by moving its due time, so that other relays pass it by.
         claimed = Order.objects.filter(number=number, awaiting_broker=False).filter(
             Q(fulfillment_due_at__isnull=True) | Q(fulfillment_due_at__lt=cutoff)

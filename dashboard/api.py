@@ -5,7 +5,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dashboard import enrollments
+from dashboard import selectors
+from dashboard.models import Enrollment
 
 
 class SinceQuery(serializers.Serializer):
@@ -16,7 +17,7 @@ class EnrollmentOut(serializers.Serializer):
     course_id = serializers.CharField()
     course_title = serializers.CharField()
     mode = serializers.CharField()
-    status = serializers.ChoiceField(choices=["pending", "active", "failed", "inactive"])
+    status = serializers.ChoiceField(choices=Enrollment.Status.choices)
     version = serializers.IntegerField()
     failure_reason = serializers.CharField(allow_blank=True)
     url = serializers.CharField()
@@ -39,5 +40,5 @@ class EnrollmentListView(APIView):
     def get(self, request: Request) -> Response:
         query = SinceQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        snapshot = enrollments.changed_since(request.user.pk, query.validated_data["since"])
+        snapshot = selectors.changed_since(request.user.pk, query.validated_data["since"])
         return Response({"version": snapshot.version, "enrollments": snapshot.enrollments})

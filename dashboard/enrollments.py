@@ -14,15 +14,12 @@ rule error, so they join the caller's transaction without a savepoint (two
 round trips fewer each); a database error there fails the caller's transaction.
 """
 import logging
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from django.db import connection, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.models import Course, Enrollment, LearnerClock
+from dashboard.wire import to_wire
 from dashboard.signals import enrollment_changed
 
 logger = logging.getLogger(__name__)
@@ -47,58 +44,6 @@ class IllegalTransition(Exception):
 
 def can_transition(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What changed for a learner after some version, and the version now."""
-
-    version: int
-    enrollments: list[dict[str, Any]]
-
-
-def to_wire(enrollment: Enrollment) -> dict[str, Any]:
-    """The enrollment as the API, the page and the WebSocket show it."""
-    course = enrollment.course
-    return {
-        "course_id": course.key,
-        "course_title": course.title,
-        "mode": enrollment.mode,
-        "status": enrollment.status,
-        "version": enrollment.version,
-        "failure_reason": enrollment.failure_reason,
-        "url": reverse("course-home", args=[course.key]),
-    }
-
-
-def current_version(user_id: int) -> int:
-    return (
-        LearnerClock.objects.filter(user_id=user_id).values_list("version", flat=True).first() or 0
-    )
-
-
-def versions_changed_between(start: datetime, end: datetime) -> dict[int, int]:
-    """Learners whose version moved in [start, end), with their version now."""
-    return dict(LearnerClock.objects.filter(changed__gte=start, changed__lt=end).values_list("user_id", "version"))
-
-
-def changed_since(user_id: int, since: int = 0) -> Snapshot:
-    """The learner's enrollments changed after ``since`` (all of them for 0)."""
-    # Read the version first: anything that commits between the two reads has
-    # a higher version, so it is either in the list or caught next time.
-    version = current_version(user_id)
-    rows = (
-        Enrollment.objects.filter(user_id=user_id, version__gt=since)
-        .select_related("course")
-        .order_by("version")
-    )
-    return Snapshot(version=version, enrollments=[to_wire(row) for row in rows])
-
-
-def for_learner(user_id: int) -> list[Enrollment]:
-    return list(
-        Enrollment.objects.filter(user_id=user_id).select_related("course").order_by("-created")
-    )
 
 
 def start(user_id: int, course: Course, mode: str) -> Enrollment:

@@ -4,20 +4,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from dashboard import enrollments
+from dashboard import selectors
+from dashboard.wire import to_wire, wire
 from dashboard.models import Course, Enrollment
 
 # The tile the page's script clones for an enrollment it learns of live.
-BLANK_TILE = {"course_id": "", "course_title": "", "mode": "", "status": "pending", "version": 0,
-              "failure_reason": "", "url": ""}
+# The page's template tile, cloned for a course that first appears live.
+BLANK_TILE = wire("", "", "", Enrollment.Status.PENDING, 0)
 
 
 @login_required
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     # The version is read before the tiles, so the page's "since" never skips
     # a change that lands while it renders.
-    version = enrollments.current_version(request.user.pk)
-    tiles = [enrollments.to_wire(e) for e in enrollments.for_learner(request.user.pk)]
+    version = selectors.current_version(request.user.pk)
+    tiles = [to_wire(e) for e in selectors.for_learner(request.user.pk)]
     return render(
         request,
         "dashboard/dashboard.html",
@@ -36,8 +37,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def course_home(request: HttpRequest, course_key: str) -> HttpResponse:
     course = get_object_or_404(Course, key=course_key)
-    enrollment = Enrollment.objects.filter(user=request.user, course=course).first()
-    if enrollment is None or enrollment.status != Enrollment.Status.ACTIVE:
+    enrollment = selectors.enrollment_of(request.user.pk, course.pk)
+    if not selectors.can_open_course(enrollment):
         return render(
             request,
             "dashboard/course_locked.html",

@@ -21,7 +21,7 @@ def test_owners_name_the_package_our_app_or_the_stdlib_module():
 
 def test_a_cpu_profile_is_summarised_as_shares_of_samples():
     view = "APIView.dispatch (rest_framework/views.py:500)"
-    stacks = [(["Thread.run (threading.py:1)", view, "changed_since (dashboard/enrollments.py:90)"], 3),
+    stacks = [(["Thread.run (threading.py:1)", view, "changed_since (dashboard/selectors.py:90)"], 3),
               (["Thread.run (threading.py:1)", "Condition.wait (threading.py:320)"], 1)]
     summary = summarize(stacks)
     assert summary["samples"] == 4

@@ -6,7 +6,7 @@ dashboard app importing commerce.
 from django import template
 
 from commerce.models import Seat
-from dashboard.models import Enrollment
+from dashboard import selectors
 
 register = template.Library()
 
@@ -14,11 +14,7 @@ register = template.Library()
 @register.inclusion_tag("commerce/catalog.html", takes_context=True)
 def seat_catalog(context: template.Context) -> dict:
     user = context["request"].user
-    held = dict(
-        Enrollment.objects.filter(user=user)
-        .exclude(status=Enrollment.Status.INACTIVE)
-        .values_list("course_id", "status")
-    )
+    held = selectors.held_courses(user.pk)
     courses: dict[int, dict] = {}
     for seat in Seat.objects.select_related("course").order_by("course__title", "price"):
         entry = courses.setdefault(

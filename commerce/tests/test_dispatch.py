@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from commerce import dispatch
+from commerce import dispatch, selectors
 from commerce.models import Order
 
 pytestmark = pytest.mark.django_db
@@ -74,22 +74,22 @@ def test_a_parked_retry_waits_for_its_due_time(place, user_client, free_seat, en
 def test_stalled_orders_are_overdue_ones_in_the_broker(place, user_client, free_seat, paid_seat, enqueued):
     order = place(user_client, free_seat)
     place(user_client, paid_seat)  # awaiting payment: never stalled
-    assert dispatch.stalled_orders(60) == []  # just placed
+    assert selectors.stalled_orders(60) == []  # just placed
 
     age(order, 600)
-    assert dispatch.stalled_orders(60) == [order.number]
+    assert selectors.stalled_orders(60) == [order.number]
     Order.objects.filter(pk=order.pk).update(fulfillment_due_at=None)  # never got a due time
-    assert dispatch.stalled_orders(60) == [order.number]
+    assert selectors.stalled_orders(60) == [order.number]
 
     dispatch.mark_due(order.number, delay_seconds=300)  # a retry is scheduled
-    assert dispatch.stalled_orders(60) == []
+    assert selectors.stalled_orders(60) == []
 
     age(order, 600)
     Order.objects.filter(pk=order.pk).update(awaiting_broker=True)  # the relay's, not the sweep's
-    assert dispatch.stalled_orders(60) == []
+    assert selectors.stalled_orders(60) == []
 
     Order.objects.filter(pk=order.pk).update(awaiting_broker=False, status="complete")
-    assert dispatch.stalled_orders(60) == []
+    assert selectors.stalled_orders(60) == []
 
 
 def test_resend_stalled_sends_each_overdue_order_once(place, user_client, free_seat, enqueued, settings):

@@ -3,7 +3,7 @@ import itertools
 import pytest
 from django.db import transaction
 
-from dashboard import enrollments
+from dashboard import enrollments, selectors
 from dashboard.enrollments import IllegalTransition, can_transition
 from dashboard.models import Enrollment
 from dashboard.signals import enrollment_changed
@@ -37,25 +37,25 @@ def _enrollment_in(status: str) -> Enrollment:
 def test_illegal_transition_raises_and_changes_nothing(current, target):
     enrollment = _enrollment_in(current)
     before = Enrollment.objects.values().get(pk=enrollment.pk)
-    version_before = enrollments.current_version(enrollment.user_id)
+    version_before = selectors.current_version(enrollment.user_id)
 
     with pytest.raises(IllegalTransition, match=f"from {current} to {target}"):
         enrollments.transition(enrollment.pk, target)
 
     assert Enrollment.objects.values().get(pk=enrollment.pk) == before
-    assert enrollments.current_version(enrollment.user_id) == version_before
+    assert selectors.current_version(enrollment.user_id) == version_before
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("current,target", sorted(LEGAL))
 def test_legal_transition_bumps_version(current, target):
     enrollment = _enrollment_in(current)
-    version_before = enrollments.current_version(enrollment.user_id)
+    version_before = selectors.current_version(enrollment.user_id)
 
     changed = enrollments.transition(enrollment.pk, target, reason="boom")
 
     assert changed.status == target
-    assert changed.version == version_before + 1 == enrollments.current_version(enrollment.user_id)
+    assert changed.version == version_before + 1 == selectors.current_version(enrollment.user_id)
     assert changed.failure_reason == ("boom" if target == S.FAILED else "")
 
 
@@ -67,7 +67,7 @@ def test_start_creates_one_pending_enrollment_and_is_idempotent():
     assert first.pk == again.pk
     assert again.status == S.PENDING
     assert Enrollment.objects.filter(user=user).count() == 1
-    assert enrollments.current_version(user.pk) == 1
+    assert selectors.current_version(user.pk) == 1
 
 
 @pytest.mark.django_db
@@ -98,13 +98,13 @@ def test_changed_since_returns_only_newer_changes():
     enrollments.start(user.pk, c2, "audit")
     enrollments.activate(e1.pk)
 
-    everything = enrollments.changed_since(user.pk, 0)
+    everything = selectors.changed_since(user.pk, 0)
     assert everything.version == 3
     assert [e["course_id"] for e in everything.enrollments] == [c2.key, c1.key]
 
-    later = enrollments.changed_since(user.pk, 2)
+    later = selectors.changed_since(user.pk, 2)
     assert [(e["course_id"], e["status"], e["version"]) for e in later.enrollments] == [(c1.key, "active", 3)]
-    assert enrollments.changed_since(user.pk, 3).enrollments == []
+    assert selectors.changed_since(user.pk, 3).enrollments == []
 
 
 @pytest.mark.django_db(transaction=True)

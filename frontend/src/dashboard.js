@@ -28,7 +28,8 @@ const POLL_CAP_MS = 30000;
 const EVENT_LOG_SIZE = 50;
 const RELOADED_FOR = "learnwell.reloadedForBuild"; // sessionStorage: one reload per new build
 
-let state = initialState(Number(tilesRoot.dataset.version), readTiles());
+// The tiles the server rendered, as data (the same wire shape as every catch-up).
+let state = initialState(Number(tilesRoot.dataset.version), JSON.parse(document.getElementById("initial-tiles").textContent));
 let socket = null;
 let reconnectAttempt = 0;
 let reconnectTimer = null;
@@ -39,18 +40,6 @@ let retryAfterMs = null; // named by the server's error before a 4001 (drain)
 let serverBuild = null; // the frontend build the server named in its last catch-up
 let reloadDeadline = null;
 const eventLog = [];
-
-function readTiles() {
-  return [...tilesRoot.querySelectorAll(".tile")].map((tile) => ({
-    course_id: tile.dataset.courseId,
-    course_title: tile.querySelector('[data-role="course-link"]').textContent.trim(),
-    mode: tile.dataset.mode,
-    status: tile.dataset.status,
-    version: Number(tile.dataset.version),
-    failure_reason: tile.querySelector('[data-role="failure-reason"]').textContent.trim(),
-    url: tile.dataset.url,
-  }));
-}
 
 function setConnection(name, label) {
   connectionBadge.dataset.state = name;

@@ -7,6 +7,7 @@ from channels.db import database_sync_to_async
 
 from dashboard import enrollments
 from dashboard.tests.factories import make_course
+from dashboard.wire import to_wire
 from realtime import protocol
 from realtime.publishing import publish_enrollment_update
 from realtime.testing import connect_dashboard
@@ -149,7 +150,7 @@ async def test_duplicate_and_stale_publishes_reach_the_client_with_their_version
     await socket.hello(0)
     active = await activate(enrollment.pk)
     first = await socket.expect("enrollment.updated")
-    wire = enrollments.to_wire(active)
+    wire = to_wire(active)
     await database_sync_to_async(publish_enrollment_update)(learner.user.pk, wire, wire["version"])
     duplicate = await socket.expect("enrollment.updated")
     assert duplicate == first

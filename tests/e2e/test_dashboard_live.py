@@ -5,6 +5,7 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 from dashboard import enrollments
 from dashboard.models import Enrollment
 from dashboard.signals import enrollment_changed
+from dashboard.wire import to_wire
 from realtime.publishing import on_enrollment_changed, publish_enrollment_update
 from realtime.testing import artifacts_dir
 from tests.e2e.conftest import in_thread, open_dashboard_as, tile, wait_live
@@ -171,7 +172,7 @@ def test_duplicate_and_older_events_do_not_change_the_tile(page, live_server_url
         active = in_thread(enrollments.activate, enrollment.pk)  # version 4
     finally:
         enrollment_changed.connect(on_enrollment_changed, dispatch_uid="realtime.publish")
-    newest, older = enrollments.to_wire(active), enrollments.to_wire(failed)
+    newest, older = to_wire(active), to_wire(failed)
     for wire in (newest, older, newest):  # newest, then an older one, then the newest again
         assert in_thread(publish_enrollment_update, learner.user.pk, wire, wire["version"])
 

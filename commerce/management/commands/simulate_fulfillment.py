@@ -15,9 +15,10 @@ from django.test.utils import override_settings
 
 from commerce import checkout, dispatch, fulfillment
 from commerce.models import Seat
-from dashboard import enrollments
+from dashboard import selectors
 from dashboard.models import Course, Enrollment
 from dashboard.signals import enrollment_changed
+from dashboard.wire import to_wire
 
 SCENARIOS = ["success", "failure", "fail-then-succeed", "duplicate", "out-of-order", "burst"]
 
@@ -85,7 +86,7 @@ class Command(BaseCommand):
 
     def scenario_out_of_order(self, **_) -> None:
         number, course = self.place()
-        pending = Enrollment.objects.select_related("course").get(user=self.user, course=course)
+        pending = selectors.enrollment_of(self.user.pk, course.pk)
         self.wait()
         self.fulfill(number, course)
         self.redeliver(pending)
@@ -120,10 +121,10 @@ class Command(BaseCommand):
         with override_settings(FULFILLMENT_DELAY_SECONDS=0, FULFILLMENT_FAILURE_RATE=0):
             fulfillment.fulfill(number)
         self.say(f"Fulfilled {number}.")
-        return Enrollment.objects.select_related("course").get(user=self.user, course=course)
+        return selectors.enrollment_of(self.user.pk, course.pk)
 
     def redeliver(self, enrollment: Enrollment) -> None:
-        wire = enrollments.to_wire(enrollment)
+        wire = to_wire(enrollment)
         enrollment_changed.send(sender=Enrollment, user_id=self.user.pk, enrollment=wire, version=wire["version"])
 
     def wait(self) -> None:

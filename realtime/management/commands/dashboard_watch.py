@@ -23,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, url: str, since: int | None, raw: bool, seconds: float | None,
                **options) -> None:
-        from dashboard.enrollments import current_version
+        from dashboard.selectors import current_version
 
         user = get_user_model().objects.filter(username=username).first()
         if user is None:

@@ -1,0 +1,28 @@
+"""Reads of orders: every module outside the services reads orders through these."""
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from commerce.models import Order
+
+BATCH = 500
+
+
+def latest_order_for_course(user_id: int, course_id: int) -> Order | None:
+    return (
+        Order.objects.filter(user_id=user_id, lines__seat__course_id=course_id)
+        .order_by("-created", "-pk")
+        .first()
+    )
+
+
+def stalled_orders(stall_seconds: float, now: datetime | None = None) -> list[str]:
+    """Open orders in the broker whose attempt was due more than ``stall_seconds`` ago."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=stall_seconds)
+    return list(
+        Order.objects.filter(status=Order.Status.OPEN, awaiting_broker=False, placed_at__lt=cutoff)
+        .filter(Q(fulfillment_due_at__isnull=True) | Q(fulfillment_due_at__lt=cutoff))
+        .order_by("placed_at")
+        .values_list("number", flat=True)[:BATCH]
+    )

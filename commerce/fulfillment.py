@@ -1,27 +1,25 @@
 """Fulfillment: make a placed order's enrollments active, or record why not.
 
+It asks the course platform (commerce.platform) to enroll the learner, then
+activates the enrollments and completes the order in one transaction. What to
+do after a failure is commerce.retries' business.
+
 The enrollment "module" of the reference shop claims every course-seat line;
 this project sells nothing else, so every line is a seat. Fulfillment is
 idempotent: an order already complete is left alone.
 """
 import logging
-import random
-import time
 from enum import Enum
 
-from django.conf import settings
 from django.db import transaction
 
 from commerce import orders
+from commerce.platform import platform
 from commerce.models import Order
-from dashboard import enrollments
+from dashboard import enrollments, selectors
 from dashboard.models import Enrollment
 
 logger = logging.getLogger(__name__)
-
-
-class TransientFulfillmentError(Exception):
-    """The enrollment service did not answer as hoped; trying again may work."""
 
 
 class Outcome(str, Enum):
@@ -41,7 +39,7 @@ def fulfill(order_number: str) -> Outcome:
         logger.info("order %s: already complete", order_number)
         return Outcome.ALREADY_DONE
 
-    _simulate_enrollment_call(order_number)
+    platform().enroll(order_number)
 
     with transaction.atomic():
         order = Order.objects.select_for_update().get(number=order_number)
@@ -63,27 +61,8 @@ def give_up(order_number: str, reason: str) -> Outcome:
         if order.status == Order.Status.OPEN:
             orders.move(order, Order.Status.FULFILLMENT_ERROR, reason)
         for line in order.lines.select_related("seat"):
-            enrollment = Enrollment.objects.get(user_id=order.user_id, course_id=line.seat.course_id)
-            if enrollment.status == Enrollment.Status.PENDING:
+            enrollment = selectors.enrollment_of(order.user_id, line.seat.course_id)
+            if enrollment is not None and enrollment.status == Enrollment.Status.PENDING:
                 enrollments.fail(enrollment.pk, reason)
     logger.error("order %s: fulfillment failed for good: %s", order_number, reason)
     return Outcome.FAILED
-
-
-def retry_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
-    """Seconds to wait before retry number ``attempt`` (0-based).
-
-    Exponential with jitter: a random point in the upper half of
-    ``min(cap, base * 2**attempt)``, so the wait still grows while a burst of
-    failures does not come back all at once.
-    """
-    ceiling = min(cap, base * (2**attempt))
-    return (rng or random).uniform(ceiling / 2, ceiling)
-
-
-def _simulate_enrollment_call(order_number: str) -> None:
-    """Stand-in for the call to the course platform: a configured delay and failure rate."""
-    if settings.FULFILLMENT_DELAY_SECONDS > 0:
-        time.sleep(settings.FULFILLMENT_DELAY_SECONDS)
-    if random.random() < settings.FULFILLMENT_FAILURE_RATE:
-        raise TransientFulfillmentError("The course platform did not confirm the enrollment in time.")

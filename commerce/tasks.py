@@ -3,26 +3,20 @@ import logging
 import time
 
 from celery import shared_task
-from django.conf import settings
 from django.db import DatabaseError
 
-from commerce import dispatch, fulfillment
+from commerce import dispatch, fulfillment, retries
 from commerce.metrics import FULFILLMENT_OUTCOMES, FULFILLMENT_SECONDS
 from config.logcontext import order_context
 
 logger = logging.getLogger(__name__)
 
-RETRYABLE = (fulfillment.TransientFulfillmentError, DatabaseError)
-
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def fulfill_order(self, order_number: str) -> str:
-    """Fulfill one order. Safe to run twice: a complete order is left alone.
+    """Fulfill one order (commerce.fulfillment); after a failure, do what commerce.retries decides.
 
-    Transient errors (the simulated platform, a database that is briefly
-    unreachable) are retried with exponential backoff and jitter; after
-    ``FULFILLMENT_MAX_RETRIES`` the order ends in fulfillment_error and the
-    learner's tile says why.
+    Safe to run twice: a complete order is left alone.
     """
     order_context.set(order_number)
     attempt = self.request.retries
@@ -30,29 +24,22 @@ def fulfill_order(self, order_number: str) -> str:
     started = time.monotonic()
     try:
         outcome = fulfillment.fulfill(order_number).value
-    except RETRYABLE as exc:
+    except retries.RETRYABLE as exc:
         _observe("retryable_error", started)
-        if attempt >= settings.FULFILLMENT_MAX_RETRIES:
-            reason = str(exc) if isinstance(exc, fulfillment.TransientFulfillmentError) else (
-                "The seat could not be prepared. Please try again."
-            )
-            outcome = fulfillment.give_up(order_number, reason).value
+        decision = retries.after_failure(attempt, exc)
+        if decision.give_up:
+            outcome = fulfillment.give_up(order_number, decision.reason).value
             FULFILLMENT_OUTCOMES.labels(outcome).inc()
             return outcome
-        countdown = fulfillment.retry_delay(
-            attempt,
-            settings.FULFILLMENT_RETRY_BACKOFF_SECONDS,
-            settings.FULFILLMENT_RETRY_BACKOFF_MAX_SECONDS,
-        )
         logger.warning(
-            "order %s: attempt %d failed (%s); retrying in %.1fs", order_number, attempt + 1, exc, countdown
+            "order %s: attempt %d failed (%s); retrying in %.1fs", order_number, attempt + 1, exc, decision.delay
         )
         try:
-            dispatch.mark_due(order_number, countdown)
+            dispatch.mark_due(order_number, decision.delay)
         except DatabaseError:
             # Not fatal: the relay may then send a duplicate, which is harmless.
             logger.warning("order %s: could not record the retry's due time", order_number)
-        raise self.retry(exc=exc, countdown=countdown)
+        raise self.retry(exc=exc, countdown=decision.delay)
     _observe(outcome, started)
     return outcome
 

@@ -246,7 +246,10 @@ CELERY_WORKER_POOL = os.environ.get("CELERY_WORKER_POOL", "prefork")
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 4)
 
 # --- Fulfillment --------------------------------------------------------------
-# Simulated work so that the pending state is visible in the demo and in tests.
+# The course platform fulfillment calls (commerce.platform). The simulated one
+# takes FULFILLMENT_DELAY_SECONDS, so that the pending state is visible in the
+# demo and in tests, and fails at FULFILLMENT_FAILURE_RATE.
+COURSE_PLATFORM = os.environ.get("COURSE_PLATFORM", "commerce.platform.SimulatedPlatform")
 FULFILLMENT_DELAY_SECONDS = env_float("FULFILLMENT_DELAY_SECONDS", 2.0)
 FULFILLMENT_FAILURE_RATE = env_float("FULFILLMENT_FAILURE_RATE", 0.0)
 FULFILLMENT_MAX_RETRIES = env_int("FULFILLMENT_MAX_RETRIES", 5)

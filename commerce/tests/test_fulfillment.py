@@ -3,6 +3,8 @@ import random
 import pytest
 
 from commerce import fulfillment
+from commerce.platform import TransientFulfillmentError
+from commerce.retries import retry_delay
 from commerce.fulfillment import Outcome
 from commerce.models import Order
 from dashboard.models import Enrollment
@@ -50,7 +52,7 @@ def test_unpaid_or_unknown_order_is_not_fulfilled(user_client, paid_seat, enqueu
 
 def test_simulated_failure_raises_transient(open_order, settings):
     settings.FULFILLMENT_FAILURE_RATE = 1.0
-    with pytest.raises(fulfillment.TransientFulfillmentError):
+    with pytest.raises(TransientFulfillmentError):
         fulfillment.fulfill(open_order.number)
     assert Enrollment.objects.get().status == "pending"
 
@@ -76,10 +78,24 @@ def test_give_up_after_success_changes_nothing(open_order):
     assert Enrollment.objects.get().status == "active"
 
 
+def test_the_retry_policy_retries_then_gives_up_with_a_reason_for_the_learner(settings):
+    from django.db import OperationalError
+
+    from commerce import retries
+
+    settings.FULFILLMENT_MAX_RETRIES = 2
+    settings.FULFILLMENT_RETRY_BACKOFF_SECONDS = 2
+    platform_down = TransientFulfillmentError("The course platform did not confirm the enrollment in time.")
+    first = retries.after_failure(0, platform_down)
+    assert not first.give_up and 1 <= first.delay <= 2
+    assert retries.after_failure(2, platform_down) == retries.Decision(give_up=True, reason=str(platform_down))
+    assert retries.after_failure(2, OperationalError("locked")).reason == retries.GENERIC_REASON
+
+
 @pytest.mark.parametrize("attempt", range(12))
 def test_retry_delay_grows_with_jitter_and_cap(attempt):
     rng = random.Random(attempt)
-    delays = [fulfillment.retry_delay(attempt, base=2, cap=600, rng=rng) for _ in range(50)]
+    delays = [retry_delay(attempt, base=2, cap=600, rng=rng) for _ in range(50)]
     ceiling = min(600, 2 * 2**attempt)
     assert all(ceiling / 2 <= d <= ceiling for d in delays)
     assert len(set(delays)) > 1

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 import {
@@ -141,3 +142,19 @@ test("a page on an old frontend build reloads when nothing is pending, else afte
   assert.equal(reloadAction("build-1", "build-2", {}), "reload");
   assert.equal(reloadAction("build-1", "build-2", calm, "build-2"), "stay", "reloaded once already: no loop");
 });
+
+// The same table of cases drives the Python client's tests (realtime/tests/test_client.py).
+const versionCases = JSON.parse(readFileSync(new URL("./version-cases.json", import.meta.url), "utf8"));
+for (const { name, start, steps, expect } of versionCases) {
+  test(`version rules (shared with the Python client): ${name}`, () => {
+    let state = initialState(start.version, start.tiles);
+    for (const { message, resync } of steps) {
+      if (message.type === "catchup") state = applyCatchup(state, message.version, message.enrollments).state;
+      else if (message.type === "enrollment.updated") state = applyUpdate(state, message.version, message.enrollment).state;
+      else assert.equal(needsResync(state, message.version), resync);
+    }
+    assert.equal(state.contiguous, expect.contiguous);
+    const statuses = Object.fromEntries(Object.values(state.tiles).map((t) => [t.course_id, [t.status, t.version]]));
+    assert.deepEqual(statuses, expect.statuses);
+  });
+}

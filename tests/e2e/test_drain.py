@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -56,7 +57,7 @@ def test_draining_a_socket_server_under_1000_dashboards_loses_nothing_and_spread
             place_spread(node.url, learners[:ORDERS], seats[0], over=WINDOW + 2)
         ))
         flow.start()
-        sigterm = time.monotonic()
+        sigterm, sigterm_wall = time.monotonic(), time.time()
         doomed.signal(signal.SIGTERM)
         doomed.popen.wait(WINDOW + settings.REALTIME_DRAIN_GRACE_SECONDS + 10)
         exited_after = time.monotonic() - sigterm
@@ -64,11 +65,14 @@ def test_draining_a_socket_server_under_1000_dashboards_loses_nothing_and_spread
 
         moved = [c for c in board.clients.values() if c.connections >= 2]
         reconnects = [c.opened_at[1] - sigterm for c in moved]
-        per_second = Counter(int(at) for at in reconnects)
+        # What the other server took, by its own log: the herd a drain is meant to spread. (The
+        # clients' clock is the test process's, whose loop can lag behind under load.)
+        arrivals = Counter(int(at - sigterm_wall) for at in socket_opens(survivor) if at >= sigterm_wall)
         report = {
             "dashboards": DASHBOARDS, "window_s": WINDOW, "exited_after_s": round(exited_after, 2),
-            "moved": len(moved), "reconnects_per_second": dict(sorted(per_second.items())),
-            "largest_second_share": round(max(per_second.values()) / len(moved), 3),
+            "moved": len(moved), "arrivals_per_second": dict(sorted(arrivals.items())),
+            "largest_second_share": round(max(arrivals.values()) / len(moved), 3),
+            "as_the_clients_saw_it": dict(sorted(Counter(int(at) for at in reconnects).items())),
             "close_codes": dict(Counter(c.close_codes[0] for c in moved)),
         }
         (artifacts_dir() / "drain.json").write_text(json.dumps(report, indent=2))
@@ -81,9 +85,10 @@ def test_draining_a_socket_server_under_1000_dashboards_loses_nothing_and_spread
         assert {c.close_codes[0] for c in moved} == {protocol.GOING_AWAY.code}
         assert all(c.connected.is_set() for c in board.clients.values()), "every dashboard is open again"
         assert max(reconnects) < WINDOW + 1
+        assert sum(arrivals.values()) == len(moved)
         # Evenly paced closes: a second holds a tenth of them, give or take the
-        # few whose close and reconnect straddle a second's edge.
-        assert max(per_second.values()) <= 0.10 * len(moved) + 3, per_second
+        # one or two whose close and reconnect straddle a second's edge.
+        assert max(arrivals.values()) <= 0.10 * len(moved) + 2, arrivals
 
         assert [status for status, _ in orders].count(201) == ORDERS, orders
         numbers = [body["number"] for _, body in orders]
@@ -98,6 +103,16 @@ def test_draining_a_socket_server_under_1000_dashboards_loses_nothing_and_spread
             board.close()
         worker.stop()
         node.stop()
+
+
+def socket_opens(server) -> list[float]:
+    """When the server let each socket in (its log's "socket open" lines), as Unix times."""
+    opens = []
+    for line in server.log_text().splitlines():
+        if "socket open for user" in line:
+            stamp = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+            opens.append(stamp.timestamp())
+    return opens
 
 
 def place_spread(url: str, learners, seat, over: float) -> list[tuple[int, dict]]:

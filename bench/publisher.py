@@ -29,15 +29,15 @@ def run(env: dict, kind: str, user_ids: list[int], rate: float, duration: float,
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, daemon=True).start()
 
-    def bare(user_id: int, version: int) -> None:
-        message = {"type": "enrollment.updated", "enrollment": wire(user_id, version), "version": version}
+    def bare(user_id: int, version: int, enrollment: dict) -> None:
+        message = {"type": "enrollment.updated", "enrollment": enrollment, "version": version}
         asyncio.run_coroutine_threadsafe(layer.group_send(group_for_user(user_id), message), loop).result(5)
 
-    def ours(user_id: int, version: int) -> None:
-        publish_enrollment_update(user_id, wire(user_id, version), version)
+    def ours(user_id: int, version: int, enrollment: dict) -> None:
+        publish_enrollment_update(user_id, enrollment, version)
 
-    def peer(user_id: int, version: int) -> None:
-        message = {"type": "enrollment.updated", "enrollment": wire(user_id, version), "version": version}
+    def peer(user_id: int, version: int, enrollment: dict) -> None:
+        message = {"type": "enrollment.updated", "enrollment": enrollment, "version": version}
         peer_redis.publish(PEER_CHANNEL, json.dumps({"user": user_id, "message": message}))
 
     if kind == "socketio":
@@ -45,14 +45,16 @@ def run(env: dict, kind: str, user_ids: list[int], rate: float, duration: float,
 
         peer_redis = redis.Redis.from_url(env["REDIS_URL"])
     send = {"ours": ours, "bare": bare, "socketio": peer}[kind]
+    total = int(rate * duration)
+    # Built before the clock starts (the first one loads Django's URL resolver), the same for every kind.
+    updates = [(user_ids[i % len(user_ids)], version_base + i) for i in range(total)]
+    updates = [(user_id, version, wire(user_id, version)) for user_id, version in updates]
     sent = []
     start = time.perf_counter()
-    total = int(rate * duration)
-    for i in range(total):
+    for i, (user_id, version, enrollment) in enumerate(updates):
         delay = start + i / rate - time.perf_counter()
         if delay > 0:
             time.sleep(delay)  # pacing the offered load, not waiting for a condition
-        user_id, version = user_ids[i % len(user_ids)], version_base + i
         sent.append((user_id, version, time.time()))
-        send(user_id, version)
+        send(user_id, version, enrollment)
     conn.send({"sent": sent, "elapsed": time.perf_counter() - start})

@@ -9,7 +9,6 @@ from rest_framework.views import APIView
 
 from commerce import checkout, payments
 from commerce.models import Order
-from config.api_errors import ApiError
 from dashboard.models import Enrollment
 
 
@@ -47,12 +46,7 @@ class OrderCreateView(APIView):
     def post(self, request: Request) -> Response:
         incoming = OrderIn(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            result = checkout.checkout(
-                request.user.pk, incoming.validated_data["course_id"], incoming.validated_data["mode"]
-            )
-        except checkout.CheckoutError as error:
-            raise ApiError(400, "invalid", error.message, {error.field: [error.message]}) from error
+        result = checkout.checkout(request.user.pk, incoming.validated_data["course_id"], incoming.validated_data["mode"])
         return Response(
             order_to_wire(result.order),
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
@@ -72,10 +66,5 @@ class PaymentNotifyView(APIView):
         responses={200: OrderOut, 400: None, 403: None, 404: None, 409: None},
     )
     def post(self, request: Request) -> Response:
-        try:
-            order = payments.handle_notification(
-                request.body, request.headers.get(payments.SIGNATURE_HEADER)
-            )
-        except payments.PaymentRejected as rejection:
-            raise ApiError(rejection.status, rejection.code, rejection.message) from rejection
+        order = payments.handle_notification(request.body, request.headers.get(payments.SIGNATURE_HEADER))
         return Response(order_to_wire(order))

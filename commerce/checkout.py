@@ -14,19 +14,18 @@ from django.db import transaction
 from commerce import dispatch, orders
 from commerce import selectors as order_selectors
 from commerce.models import Order, Seat
+from config.errors import DomainError
 from config.logcontext import order_context
 from dashboard import enrollments, selectors
 
 logger = logging.getLogger(__name__)
 
 
-class CheckoutError(Exception):
-    """The learner asked for something that cannot be sold; ``field`` names the culprit."""
+class CheckoutError(DomainError):
+    """The learner asked for something that cannot be sold; ``fields`` names the culprit."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__("invalid", message, {field: [message]})
 
 
 @dataclass(frozen=True)

@@ -18,20 +18,15 @@ from django.db import transaction
 from commerce import checkout
 from commerce.models import Order
 from config import signing
+from config.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Payment-Signature"
 
 
-class PaymentRejected(Exception):
-    """A notification that must not change anything. ``status`` is the HTTP answer."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+class PaymentRejected(DomainError):
+    """A notification that must not change anything."""
 
 
 def sign(body: bytes, secret: str | None = None) -> str:
@@ -56,23 +51,22 @@ def handle_notification(body: bytes, signature: str | None) -> Order:
     """Verify a notification and place its order. Raises PaymentRejected."""
     try:
         if not signing.verify(settings.PAYMENT_WEBHOOK_SECRET, body, signature):
-            raise PaymentRejected(403, "bad_signature", "The signature does not match the body.")
+            raise PaymentRejected("bad_signature", "The signature does not match the body.")
         payload = _parse(body)
         with transaction.atomic():
             order = Order.objects.select_for_update().filter(number=payload["order_number"]).first()
             if order is None:
-                raise PaymentRejected(404, "unknown_order", f"There is no order {payload['order_number']}.")
+                raise PaymentRejected("unknown_order", f"There is no order {payload['order_number']}.")
             if payload["amount"] != order.total or payload["currency"] != order.currency:
                 raise PaymentRejected(
-                    400,
                     "amount_mismatch",
                     f"Order {order.number} costs {order.total} {order.currency}, "
                     f"not {payload['amount']} {payload['currency']}.",
                 )
             if order.status != Order.Status.PENDING:
-                raise PaymentRejected(409, "already_paid", f"Order {order.number} is already paid.")
+                raise PaymentRejected("already_paid", f"Order {order.number} is already paid.")
             if Order.objects.filter(payment_reference=payload["payment_reference"]).exists():
-                raise PaymentRejected(409, "replayed", "This payment reference was already used.")
+                raise PaymentRejected("replayed", "This payment reference was already used.")
             order.payment_reference = payload["payment_reference"]
             order.save(update_fields=["payment_reference"])
             checkout.place(order)
@@ -94,8 +88,8 @@ def _parse(body: bytes) -> dict:
             "timestamp": int(payload["timestamp"]),
         }
     except (ValueError, TypeError, KeyError, InvalidOperation) as exc:
-        raise PaymentRejected(400, "malformed", f"The notification body is not valid: {exc!r}.") from exc
+        raise PaymentRejected("malformed", f"The notification body is not valid: {exc!r}.") from exc
     age = time.time() - parsed["timestamp"]
     if abs(age) > settings.PAYMENT_NOTIFICATION_MAX_AGE_SECONDS:
-        raise PaymentRejected(400, "stale", "The notification is too old or from the future.")
+        raise PaymentRejected("stale", "The notification is too old or from the future.")
     return parsed

@@ -1,25 +1,29 @@
-"""One error body for the whole JSON API.
+"""One error body for the whole JSON API, and the one place a domain error gets its HTTP status.
 
     {"error": {"code": "invalid", "message": "...", "fields": {"course_id": ["..."]}}}
 """
-from typing import Any
-
 import logging
+from typing import Any
 
 from django.db import DatabaseError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.errors import DomainError
 
-class ApiError(exceptions.APIException):
-    """An API error with its own HTTP status, code and message."""
-
-    def __init__(self, http_status: int, code: str, message: str, fields: dict | None = None):
-        super().__init__(detail=message, code=code)
-        self.status_code = http_status
-        self.code = code
-        self.fields = fields or {}
+# The HTTP status of each domain error code (config.errors); any other code is a 400.
+STATUS = {
+    "unauthenticated": 401,
+    "bad_token": 403,
+    "bad_signature": 403,
+    "unknown_order": 404,
+    "unknown_learner": 404,
+    "unknown_enrollment": 404,
+    "already_paid": 409,
+    "replayed": 409,
+    "illegal_transition": 409,
+}
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict[str, Any]:
@@ -33,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DomainError):
+        logger.warning("%s refused (%s): %s", context["request"].path, exc.code, exc.message)
+        return Response(error_body(exc.code, exc.message, exc.fields), status=STATUS.get(exc.code, 400))
     if isinstance(exc, DatabaseError):
         # The transaction rolled back: nothing was changed, the client may retry.
         logger.error("database unavailable during %s: %r", context["request"].path, exc)
@@ -44,9 +51,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, ApiError):
-        response.data = error_body(exc.code, str(exc.detail), exc.fields)
-    elif isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = error_body("invalid", "The request is not valid.", fields)
     else:

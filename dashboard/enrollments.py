@@ -18,6 +18,7 @@ import logging
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.errors import DomainError
 from dashboard.models import Course, Enrollment, LearnerClock
 from dashboard.wire import to_wire
 from dashboard.signals import enrollment_changed
@@ -33,11 +34,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(DomainError):
     """An enrollment was asked to move to a status its current one cannot reach."""
 
     def __init__(self, current: str, target: str) -> None:
-        super().__init__(f"an enrollment cannot go from {current} to {target}")
+        super().__init__("illegal_transition", f"an enrollment cannot go from {current} to {target}")
         self.current = current
         self.target = target
 

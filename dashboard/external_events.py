@@ -15,15 +15,14 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from config import signing
+from config.errors import DomainError
 from dashboard import enrollments, selectors
 from dashboard.models import Enrollment, ExternalEvent
 from dashboard.wire import to_wire
 
 
-class EventRejected(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+class EventRejected(DomainError):
+    """A report that must not change anything."""
 
 
 @dataclass(frozen=True)
@@ -40,12 +39,12 @@ def authenticate(authorization: str | None, signature: str | None, body: bytes) 
         for service, known in settings.EVENTS_SERVICE_TOKENS.items():
             if hmac.compare_digest(token, known):
                 return service
-        raise EventRejected(403, "bad_token", "The service token is not valid.")
+        raise EventRejected("bad_token", "The service token is not valid.")
     if signature:
         if signing.verify(settings.EVENTS_SIGNING_KEY, body, signature):
             return "signed"
-        raise EventRejected(403, "bad_signature", "The signature does not match the body.")
-    raise EventRejected(401, "unauthenticated", "Send 'Authorization: Bearer <token>' or an X-Signature.")
+        raise EventRejected("bad_signature", "The signature does not match the body.")
+    raise EventRejected("unauthenticated", "Send 'Authorization: Bearer <token>' or an X-Signature.")
 
 
 def apply(service: str, key: str, learner: str, course_id: str, status: str, reason: str = "") -> Applied:
@@ -55,17 +54,15 @@ def apply(service: str, key: str, learner: str, course_id: str, status: str, rea
         return Applied(earlier.response, replayed=True)
     user = get_user_model().objects.filter(username=learner).first()
     if user is None:
-        raise EventRejected(404, "unknown_learner", f"There is no learner {learner!r}.")
+        raise EventRejected("unknown_learner", f"There is no learner {learner!r}.")
     enrollment = selectors.enrollment_by_key(user.pk, course_id)
     if enrollment is None:
-        raise EventRejected(404, "unknown_enrollment", f"{learner} has no enrollment in {course_id}.")
-    try:
+        raise EventRejected("unknown_enrollment", f"{learner} has no enrollment in {course_id}.")
+    try:  # an illegal transition raises enrollments.IllegalTransition (a DomainError, 409 at the API)
         with transaction.atomic():
             changed = enrollments.transition(enrollment.pk, Enrollment.Status(status), reason=reason)
             response = {"enrollment": to_wire(changed)}
             ExternalEvent.objects.create(key=key, service=service, response=response)
-    except enrollments.IllegalTransition as error:
-        raise EventRejected(409, "illegal_transition", str(error)) from error
     except IntegrityError:  # the same key applied concurrently: answer as the first did
         return Applied(ExternalEvent.objects.get(key=key).response, replayed=True)
     return Applied(response, replayed=False)

@@ -6,7 +6,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_errors import ApiError
 from dashboard import external_events
 from dashboard.models import Enrollment
 
@@ -26,17 +25,15 @@ class EventsView(APIView):
 
     @extend_schema(request=EventIn, responses={200: None, 201: None, 400: None, 401: None, 403: None, 404: None, 409: None})
     def post(self, request: Request) -> Response:
-        try:
-            service = external_events.authenticate(
-                request.headers.get("Authorization"), request.headers.get("X-Signature"), request.body
+        service = external_events.authenticate(
+            request.headers.get("Authorization"), request.headers.get("X-Signature"), request.body
+        )
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > 200:
+            raise external_events.EventRejected(
+                "missing_idempotency_key", "Send an Idempotency-Key header (at most 200 characters)."
             )
-            key = request.headers.get("Idempotency-Key", "").strip()
-            if not key or len(key) > 200:
-                raise external_events.EventRejected(400, "missing_idempotency_key",
-                                                    "Send an Idempotency-Key header (at most 200 characters).")
-            incoming = EventIn(data=request.data)
-            incoming.is_valid(raise_exception=True)
-            applied = external_events.apply(service, f"{service}:{key}", **incoming.validated_data)
-        except external_events.EventRejected as rejection:
-            raise ApiError(rejection.status, rejection.code, rejection.message) from rejection
+        incoming = EventIn(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        applied = external_events.apply(service, f"{service}:{key}", **incoming.validated_data)
         return Response({**applied.response, "replayed": applied.replayed}, status=200 if applied.replayed else 201)

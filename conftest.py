@@ -1,6 +1,6 @@
 import pytest
 
-pytest_plugins = ["realtime.testing"]
+pytest_plugins = ["realtime.testing", "devstack.testing"]
 
 
 @pytest.fixture(autouse=True)

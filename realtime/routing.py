@@ -1,7 +1,16 @@
+from channels.routing import URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
+from realtime.auth import SocketAuthMiddleware
 from realtime.consumers import DashboardConsumer
 
 websocket_urlpatterns = [
     path("ws/dashboard/", DashboardConsumer.as_asgi()),
 ]
+
+
+def websocket_application():
+    """What every WebSocket goes through: the origin check, the socket's authentication
+    (session cookie or connection token), then the routes. asgi.py serves it; tests use it in process."""
+    return AllowedHostsOriginValidator(SocketAuthMiddleware(URLRouter(websocket_urlpatterns)))

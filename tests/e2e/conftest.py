@@ -10,7 +10,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from commerce.models import Seat
 from dashboard.models import Course
 from devstack.processes import wait_until
-from realtime.testing import Learner, artifacts_dir
+from realtime.testing import Learner
+from tests.e2e.helpers import artifacts_dir
 from tests.e2e.helpers import Dashboards
 
 # Playwright's sync API keeps an event loop in the test's thread, which makes

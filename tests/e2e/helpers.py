@@ -1,13 +1,17 @@
-"""Helpers of the whole-stack tests: seats, orders over HTTP, many open dashboards."""
+"""Helpers of the whole-stack tests: seats, orders over HTTP, many open dashboards, screenshots."""
 import asyncio
+import json
 from decimal import Decimal
+from pathlib import Path
 from threading import Thread
+from typing import Any
 
 from commerce.models import Seat
 from dashboard.models import Course, Enrollment
-from devstack.processes import wait_until
+from devstack.processes import ROOT, wait_until
+from django.conf import settings
+
 from realtime.client import DashboardClient
-from realtime.testing import http_json
 
 
 def free_seats(count: int) -> list[Seat]:
@@ -76,3 +80,30 @@ def converge(board: Dashboards, user_ids, timeout: float = 60) -> None:
         raise AssertionError(f"dashboards differ from the database (shown, truth): {diff}")
 
 
+def http_json(method: str, url: str, learner=None, body: Any = None) -> tuple[int, Any]:
+    """One JSON request to a running server as ``learner`` (session cookie and CSRF pair)."""
+    import urllib.error
+    import urllib.request
+
+    csrf = "t" * 32
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if learner is not None:
+        headers["Cookie"] = f"{learner.cookie_header}; {settings.CSRF_COOKIE_NAME}={csrf}"
+        headers["X-CSRFToken"] = csrf
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        try:
+            return error.code, json.loads(raw)
+        except ValueError:
+            return error.code, raw.decode(errors="replace")
+
+
+def artifacts_dir() -> Path:
+    path = ROOT / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path

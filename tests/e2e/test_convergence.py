@@ -14,7 +14,7 @@ from dashboard.models import Enrollment
 from dashboard.signals import enrollment_changed
 from devstack.processes import start_redis, wait_until
 from realtime.publishing import on_enrollment_changed
-from realtime.testing import LOG_DIR
+from devstack.testing import LOG_DIR
 from tests.e2e.helpers import database_truth, free_seats, place
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -7,7 +7,7 @@ from dashboard.models import Enrollment
 from dashboard.signals import enrollment_changed
 from dashboard.wire import to_wire
 from realtime.publishing import on_enrollment_changed, publish_enrollment_update
-from realtime.testing import artifacts_dir
+from tests.e2e.helpers import artifacts_dir
 from tests.e2e.conftest import in_thread, open_dashboard_as, tile, wait_live
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

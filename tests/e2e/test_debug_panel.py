@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from realtime.testing import artifacts_dir
+from tests.e2e.helpers import artifacts_dir
 from tests.e2e.conftest import in_thread, open_dashboard_as, wait_live
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

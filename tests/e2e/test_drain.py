@@ -21,7 +21,8 @@ from commerce.models import Order
 from devstack.node import start_node
 from devstack.processes import free_port, start_worker, wait_until
 from realtime import protocol
-from realtime.testing import LOG_DIR, artifacts_dir
+from devstack.testing import LOG_DIR
+from tests.e2e.helpers import artifacts_dir
 from tests.e2e.helpers import Dashboards, converge, free_seats, place
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -15,7 +15,7 @@ from commerce.tasks import fulfill_order
 from dashboard import enrollments
 from dashboard.models import Enrollment
 from devstack.processes import amqp_answers, start_redis, wait_until
-from realtime.testing import LOG_DIR
+from devstack.testing import LOG_DIR
 from tests.e2e.helpers import converge, free_seats, place
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

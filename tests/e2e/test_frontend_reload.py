@@ -11,7 +11,7 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from dashboard import enrollments
-from realtime.testing import artifacts_dir
+from tests.e2e.helpers import artifacts_dir
 from tests.e2e.conftest import in_thread, tile, wait_live
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -3,7 +3,7 @@ import pytest
 import redis
 
 from devstack.processes import free_port, start_redis, start_sentinel, wait_until
-from realtime.testing import LOG_DIR
+from devstack.testing import LOG_DIR
 from tests.e2e.helpers import converge, free_seats, place
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

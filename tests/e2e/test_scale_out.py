@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from devstack.processes import free_port, start_daphne, start_redis, wait_until
-from realtime.testing import LOG_DIR
+from devstack.testing import LOG_DIR
 from tests.e2e.helpers import converge, free_seats, place
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -14,7 +14,7 @@ from bench.clients import SocketPools
 from bench.instrumented_daphne import memory_reports, memory_settled
 from bench.learners import create_learners
 from devstack.processes import free_port, start_daphne, wait_until
-from realtime.testing import LOG_DIR
+from devstack.testing import LOG_DIR
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

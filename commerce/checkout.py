@@ -92,7 +92,7 @@ def _placed(order: Order, seats: list[Seat], enqueue: bool) -> None:
 def _retry(order: Order, enqueue: bool) -> None:
     for line in order.lines.select_related("seat__course"):
         enrollments.start(order.user_id, line.seat.course, line.seat.mode)
-    dispatch.mark_due(order.number, delay_seconds=0)
+    orders.mark_due(order.number, delay_seconds=0)
     logger.info("order %s: fulfillment retried at the learner's request", order.number)
     if enqueue:
         transaction.on_commit(lambda: dispatch.send(order.number))

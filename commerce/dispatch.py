@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from commerce import selectors
 from commerce.models import Order
+from commerce.tasks import fulfill_order
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,6 @@ def send(order_number: str) -> bool:
 
 
 def _publish(order_number: str) -> bool:
-    from commerce.tasks import fulfill_order  # the task module imports this one
-
     try:
         fulfill_order.apply_async([order_number], queue=settings.CELERY_TASK_DEFAULT_QUEUE)
     except Exception as exc:  # kombu raises the transport's own errors
@@ -52,12 +51,6 @@ def _publish(order_number: str) -> bool:
         return False
     logger.info("order %s: fulfillment enqueued", order_number)
     return True
-
-
-def mark_due(order_number: str, delay_seconds: float) -> None:
-    """Record when the queued attempt for this order should run."""
-    due = timezone.now() + timedelta(seconds=delay_seconds)
-    Order.objects.filter(number=order_number).update(fulfillment_due_at=due)
 
 
 def relay_parked() -> list[str]:

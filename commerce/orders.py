@@ -1,10 +1,13 @@
-"""The order state machine: the one place an order's status changes.
+"""The order state machine: the one place an order's status changes (and its next
+fulfillment attempt's due time, ``mark_due``).
 
     (new)             -> pending | open     (a paid seat awaits payment; a free one is placed at once)
     pending           -> open               (paid: the order is placed)
     open              -> complete | fulfillment_error
     fulfillment_error -> complete           (a retry succeeded)
 """
+from datetime import timedelta
+
 from django.utils import timezone
 
 from commerce.models import Order, OrderLine, Seat
@@ -54,3 +57,9 @@ def move(order: Order, target: str, reason: str = "") -> None:
     }.get(target)
     if line_status:
         order.lines.update(status=line_status)
+
+
+def mark_due(order_number: str, delay_seconds: float) -> None:
+    """Record when the queued attempt for this order should run."""
+    due = timezone.now() + timedelta(seconds=delay_seconds)
+    Order.objects.filter(number=order_number).update(fulfillment_due_at=due)

@@ -5,7 +5,7 @@ import time
 from celery import shared_task
 from django.db import DatabaseError
 
-from commerce import dispatch, fulfillment, retries
+from commerce import fulfillment, orders, retries
 from commerce.metrics import FULFILLMENT_OUTCOMES, FULFILLMENT_SECONDS
 from config.logcontext import order_context
 
@@ -35,7 +35,7 @@ def fulfill_order(self, order_number: str) -> str:
             "order %s: attempt %d failed (%s); retrying in %.1fs", order_number, attempt + 1, exc, decision.delay
         )
         try:
-            dispatch.mark_due(order_number, decision.delay)
+            orders.mark_due(order_number, decision.delay)
         except DatabaseError:
             # Not fatal: the relay may then send a duplicate, which is harmless.
             logger.warning("order %s: could not record the retry's due time", order_number)

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from commerce import dispatch, selectors
+from commerce import dispatch, orders, selectors
 from commerce.models import Order
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_the_relay_sends_parked_orders_once_the_broker_answers(place, user_clien
 def test_a_parked_retry_waits_for_its_due_time(place, user_client, free_seat, enqueued):
     order = place(user_client, free_seat)
     Order.objects.filter(pk=order.pk).update(awaiting_broker=True)
-    dispatch.mark_due(order.number, delay_seconds=60)
+    orders.mark_due(order.number, delay_seconds=60)
     enqueued.clear()
     assert dispatch.relay_parked() == [] and enqueued == []
 
@@ -81,7 +81,7 @@ def test_stalled_orders_are_overdue_ones_in_the_broker(place, user_client, free_
     Order.objects.filter(pk=order.pk).update(fulfillment_due_at=None)  # never got a due time
     assert selectors.stalled_orders(60) == [order.number]
 
-    dispatch.mark_due(order.number, delay_seconds=300)  # a retry is scheduled
+    orders.mark_due(order.number, delay_seconds=300)  # a retry is scheduled
     assert selectors.stalled_orders(60) == []
 
     age(order, 600)

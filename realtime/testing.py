@@ -42,16 +42,15 @@ class Learner:
 
 @pytest.fixture
 def make_learner(db):
-    from django.contrib.auth import get_user_model
     from django.test import Client
 
+    from dashboard.tests.factories import PASSWORD, make_user
+
     def make(username: str | None = None) -> Learner:
-        username = username or f"learner-{uuid.uuid4().hex[:8]}"
-        password = "correct-horse-battery"
-        user = get_user_model().objects.create_user(username=username, password=password)
+        user = make_user(username or f"learner-{uuid.uuid4().hex[:8]}")
         client = Client()
         client.force_login(user)
-        return Learner(user, password, client.cookies[settings.SESSION_COOKIE_NAME].value)
+        return Learner(user, PASSWORD, client.cookies[settings.SESSION_COOKIE_NAME].value)
 
     return make
 

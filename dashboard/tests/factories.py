@@ -6,8 +6,12 @@ from django.contrib.auth import get_user_model
 from dashboard.models import Course
 
 
-def make_user(username: str | None = None):
-    return get_user_model().objects.create_user(username=username or f"u-{uuid.uuid4().hex[:8]}", password="pw-12345678")
+PASSWORD = "correct-horse-battery"
+
+
+def make_user(username: str | None = None, password: str = PASSWORD):
+    """The one way tests make a user (``realtime.testing.make_learner`` adds a logged-in session)."""
+    return get_user_model().objects.create_user(username=username or f"u-{uuid.uuid4().hex[:8]}", password=password)
 
 
 def make_course(key: str | None = None, title: str = "Test Course") -> Course:

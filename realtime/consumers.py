@@ -35,9 +35,6 @@ class DashboardConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.bucket = TokenBucket(settings.REALTIME_CLIENT_MESSAGES_PER_SECOND, settings.REALTIME_CLIENT_MESSAGE_BURST)
-        if hub.hub().draining:  # arrived while this server drains: off to another one
-            await self.refuse(protocol.GOING_AWAY)
-            return
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             refused = self.scope.get("token_refused")
@@ -68,7 +65,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             await self.refuse(protocol.UNAVAILABLE)
             return
         self.group = group_for_user(self.user_id)
-        if hub.hub().draining:  # the drain began while this socket was joining its group
+        if hub.hub().draining:  # this server drains: off to another one
             await self.refuse(protocol.GOING_AWAY)
             return
         await self.accept()
@@ -91,8 +88,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         ``code`` and ``message`` refine the error (a token's own refusal) under the same close code.
         """
         message = message or closing.message
-        retry_after_ms = 0 if closing is protocol.GOING_AWAY else None
-        await self.send_message(protocol.error(code or closing.error, message, retry_after_ms))
+        await self.send_message(protocol.error(code or closing.error, message, closing.retry_after_ms))
         await self.close(code=closing.code, reason=message)
 
     async def go_away(self) -> None:

@@ -36,9 +36,10 @@ class Closing:
     code: int
     error: str
     message: str
+    retry_after_ms: int | None = None  # told to the client in the error, when the server knows it
 
 
-GOING_AWAY = Closing(4001, "going_away", "This server is restarting; reconnect now (to another one).")
+GOING_AWAY = Closing(4001, "going_away", "This server is restarting; reconnect now (to another one).", retry_after_ms=0)
 UNAUTHENTICATED = Closing(4401, "unauthenticated", "Log in to receive updates.")
 TOO_MANY_SOCKETS = Closing(4409, "too_many_sockets", "Too many open dashboards; close one and reload.")
 RATE_LIMITED = Closing(4429, "rate_limited", "Too many messages; slow down.")

@@ -23,7 +23,7 @@ def run(env: dict, kind: str, user_ids: list[int], rate: float, duration: float,
 
     from channels.layers import get_channel_layer
 
-    from realtime.publishing import group_for_user, publish_enrollment_update
+    from realtime.publishing import group_for_user, publish_item
 
     layer = get_channel_layer()
     loop = asyncio.new_event_loop()
@@ -34,7 +34,7 @@ def run(env: dict, kind: str, user_ids: list[int], rate: float, duration: float,
         asyncio.run_coroutine_threadsafe(layer.group_send(group_for_user(user_id), message), loop).result(5)
 
     def ours(user_id: int, version: int, enrollment: dict) -> None:
-        publish_enrollment_update(user_id, enrollment, version)
+        publish_item(user_id, "enrollment", enrollment)
 
     def peer(user_id: int, version: int, enrollment: dict) -> None:
         message = {"type": "enrollment.updated", "enrollment": enrollment, "version": version}

@@ -8,7 +8,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from commerce import checkout, payments
-from commerce.models import Order
+from commerce.models import Order, OrderLine
+from commerce.wire import to_wire
 from dashboard.models import Enrollment
 
 
@@ -17,22 +18,26 @@ class OrderIn(serializers.Serializer):
     mode = serializers.ChoiceField(choices=Enrollment.Mode.choices)
 
 
+class OrderLineOut(serializers.Serializer):
+    course_id = serializers.CharField()
+    course_title = serializers.CharField()
+    mode = serializers.ChoiceField(choices=Enrollment.Mode.choices)
+    status = serializers.ChoiceField(choices=OrderLine.Status.choices)
+    url = serializers.CharField()
+
+
 class OrderOut(serializers.Serializer):
+    """commerce.wire.OrderWire, for the OpenAPI document."""
+
     number = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=Order.Status.choices)
     total = serializers.DecimalField(max_digits=10, decimal_places=2)
     currency = serializers.CharField()
+    failure_reason = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField()
     payment_url = serializers.CharField(allow_null=True)
-
-
-def order_to_wire(order: Order) -> dict:
-    return {
-        "number": order.number,
-        "status": order.status,
-        "total": str(order.total),
-        "currency": order.currency,
-        "payment_url": f"/checkout/pay/{order.number}/" if order.status == Order.Status.PENDING else None,
-    }
+    receipt_url = serializers.CharField()
+    lines = OrderLineOut(many=True)
 
 
 class OrderCreateView(APIView):
@@ -48,7 +53,7 @@ class OrderCreateView(APIView):
         incoming.is_valid(raise_exception=True)
         result = checkout.checkout(request.user.pk, incoming.validated_data["course_id"], incoming.validated_data["mode"])
         return Response(
-            order_to_wire(result.order),
+            to_wire(result.order),
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
 
@@ -67,4 +72,4 @@ class PaymentNotifyView(APIView):
     )
     def post(self, request: Request) -> Response:
         order = payments.handle_notification(request.body, request.headers.get(payments.SIGNATURE_HEADER))
-        return Response(order_to_wire(order))
+        return Response(to_wire(order))

@@ -50,6 +50,9 @@ class Order(models.Model):
     fulfillment_due_at = models.DateTimeField(
         null=True, blank=True, help_text="When the queued fulfillment attempt should run; the sweeper's clock."
     )
+    version = models.PositiveBigIntegerField(
+        default=0, help_text="The learner's version at the order's last change (a live item, commerce.live)."
+    )
     awaiting_broker = models.BooleanField(
         default=False, help_text="The attempt is due but the broker refused it; the relay sends it (commerce.dispatch)."
     )
@@ -59,6 +62,7 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["status", "fulfillment_due_at"], name="order_sweep"),
             models.Index(fields=["fulfillment_due_at"], condition=models.Q(awaiting_broker=True), name="order_parked"),
+            models.Index(fields=["user", "version"], name="order_user_version"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,9 @@
 """The order state machine: the one place an order's status changes (and its next
 fulfillment attempt's due time, ``mark_due``).
 
+An order is a live item (``commerce.live``): every change takes the learner's
+next version and is announced after commit, so an open receipt updates in place.
+
     (new)             -> pending | open     (a paid seat awaits payment; a free one is placed at once)
     pending           -> open               (paid: the order is placed)
     open              -> complete | fulfillment_error
@@ -10,7 +13,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from commerce import wire
 from commerce.models import Order, OrderLine, Seat
+from config import live
+from dashboard import clock
 
 Status = Order.Status
 
@@ -32,8 +38,11 @@ def create(number: str, user_id: int, seat: Seat) -> Order:
     fulfillment attempt due) in the same insert; a paid one waits for payment (pending)."""
     now = timezone.now()
     placed = {"status": Status.OPEN, "placed_at": now, "fulfillment_due_at": now} if seat.is_free else {}
-    order = Order.objects.create(number=number, user_id=user_id, total=seat.price, currency=seat.currency, **placed)
-    OrderLine.objects.create(order=order, seat=seat, price=seat.price)
+    order = Order.objects.create(
+        number=number, user_id=user_id, total=seat.price, currency=seat.currency, version=clock.bump(user_id), **placed
+    )
+    line = OrderLine.objects.create(order=order, seat=seat, price=seat.price)
+    _announce(order, [line])
     return order
 
 
@@ -50,16 +59,22 @@ def move(order: Order, target: str, reason: str = "") -> None:
         order.placed_at = order.fulfillment_due_at = now
     if target == Status.COMPLETE:
         order.fulfilled_at = now
-    order.save(update_fields=["status", "failure_reason", "placed_at", "fulfilled_at", "fulfillment_due_at"])
+    order.version = clock.bump(order.user_id)
+    order.save(update_fields=["status", "failure_reason", "placed_at", "fulfilled_at", "fulfillment_due_at", "version"])
     line_status = {
         Status.COMPLETE: OrderLine.Status.COMPLETE,
         Status.FULFILLMENT_ERROR: OrderLine.Status.FULFILLMENT_ERROR,
     }.get(target)
     if line_status:
         order.lines.update(status=line_status)
+    _announce(order)
 
 
 def mark_due(order_number: str, delay_seconds: float) -> None:
     """Record when the queued attempt for this order should run."""
     due = timezone.now() + timedelta(seconds=delay_seconds)
     Order.objects.filter(number=order_number).update(fulfillment_due_at=due)
+
+
+def _announce(order: Order, lines: list[OrderLine] | None = None) -> None:
+    live.announce("order", order.user_id, wire.to_wire(order, lines))

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from commerce.models import Order
+from commerce.wire import OrderWire, to_wire
 
 BATCH = 500
 
@@ -26,3 +27,14 @@ def stalled_orders(stall_seconds: float, now: datetime | None = None) -> list[st
         .order_by("placed_at")
         .values_list("number", flat=True)[:BATCH]
     )
+
+
+def orders_changed_since(user_id: int, since: int = 0) -> list[OrderWire]:
+    """The learner's orders changed after ``since`` (all of them for 0), oldest change first."""
+    rows = Order.objects.filter(user_id=user_id, version__gt=since).prefetch_related("lines__seat__course")
+    return [to_wire(order, list(order.lines.all())) for order in rows.order_by("version")]
+
+
+def order_for_learner(user_id: int, number: str) -> Order | None:
+    """The learner's order with its lines, seats and courses; None when it is not theirs."""
+    return Order.objects.prefetch_related("lines__seat__course").filter(user_id=user_id, number=number).first()

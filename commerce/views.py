@@ -1,14 +1,15 @@
-"""The shop's pages: the checkout form post and the demo payment page."""
+"""The shop's pages: the checkout form post, the demo payment page and the live receipt."""
 import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from commerce import checkout, payments
+from commerce import checkout, payments, selectors
 from commerce.models import Order
+from commerce.wire import to_wire
 
 
 @login_required
@@ -42,7 +43,16 @@ def demo_pay_page(request: HttpRequest, number: str) -> HttpResponse:
         except payments.PaymentRejected as rejection:
             messages.error(request, rejection.message)
             return redirect("demo-pay", number=number)
-        return redirect("dashboard")
+        return redirect("receipt", number=number)
     if order.status != Order.Status.PENDING:
-        return redirect("dashboard")
-    return render(request, "commerce/pay.html", {"order": order, "line": order.lines.all()[0]})
+        return redirect("receipt", number=number)
+    return render(request, "commerce/pay.html", {"order": order, "lines": order.lines.all()})
+
+
+@login_required
+def receipt_page(request: HttpRequest, number: str) -> HttpResponse:
+    """The order's receipt: each line's seat, live (frontend/src/receipt.js) until it is ready."""
+    order = selectors.order_for_learner(request.user.pk, number)
+    if order is None:
+        raise Http404("No such order.")
+    return render(request, "commerce/receipt.html", {"order": to_wire(order, list(order.lines.all()))})

@@ -281,6 +281,10 @@ EVENTS_SERVICE_TOKENS = dict(
 EVENTS_SIGNING_KEY = os.environ.get("EVENTS_SIGNING_KEY", "")
 
 # --- Realtime -----------------------------------------------------------------
+# What the push path carries: the learners' clock and every kind of live item,
+# registered by the app that owns it (config.live; realtime.items loads them).
+REALTIME_CLOCK = "dashboard.live.CLOCK"
+REALTIME_ITEM_KINDS = ["dashboard.live.ENROLLMENTS", "commerce.live.ORDERS"]
 # How often the server tells each socket the learner's current version; a
 # client that sees a newer one than it has asks to catch up. This bounds how
 # long a page can miss an event whose publish was lost.

@@ -5,25 +5,22 @@
     active   -> inactive         (refund)
     inactive -> pending          (bought again after a refund)
 
-Every change bumps the learner's version and, once the transaction commits,
-sends ``dashboard.signals.enrollment_changed`` so the push side can tell the
-learner's open pages. Callers pass ids, not instances: each change re-reads
+Every change takes the learner's next version (``dashboard.clock``) and, once
+the transaction commits, is announced as a live item of kind ``enrollment``
+(``config.live``) so the push side can tell the learner's open pages. Callers pass ids, not instances: each change re-reads
 and locks the row, so a stale object can never overwrite a newer state.
 The two changes on the order path (``start``, ``activate_pending``) raise no
 rule error, so they join the caller's transaction without a savepoint (two
 round trips fewer each); a database error there fails the caller's transaction.
 """
-import logging
+from django.db import transaction
 
-from django.db import connection, transaction
-from django.utils import timezone
-
+from config import live
 from config.errors import DomainError
-from dashboard.models import Course, Enrollment, LearnerClock
+from dashboard import clock
+from dashboard.models import Course, Enrollment
 from dashboard.wire import to_wire
-from dashboard.signals import enrollment_changed
 
-logger = logging.getLogger(__name__)
 Status = Enrollment.Status
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -65,7 +62,7 @@ def start(user_id: int, course: Course, mode: str) -> Enrollment:
                 course=course,
                 mode=mode,
                 status=Status.PENDING,
-                version=_bump_version(user_id),
+                version=clock.bump(user_id),
             )
             _announce(enrollment)
             return enrollment
@@ -125,43 +122,11 @@ def _move(enrollment: Enrollment, target: str, reason: str = "") -> Enrollment:
         raise IllegalTransition(enrollment.status, target)
     enrollment.status = target
     enrollment.failure_reason = reason if target == Status.FAILED else ""
-    enrollment.version = _bump_version(enrollment.user_id)
+    enrollment.version = clock.bump(enrollment.user_id)
     enrollment.save(update_fields=["status", "mode", "failure_reason", "version", "updated"])
     _announce(enrollment)
     return enrollment
 
 
-def _bump_version(user_id: int) -> int:
-    """Increment the learner's clock inside the caller's transaction and return it.
-
-    One upsert (SQLite 3.35+ and PostgreSQL): it creates the clock at 1 or
-    increments it under the row lock, and returns the new value.
-    """
-    table = connection.ops.quote_name(LearnerClock._meta.db_table)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (user_id, version, changed) VALUES (%s, 1, %s) ON CONFLICT (user_id) "
-            f"DO UPDATE SET version = {table}.version + 1, changed = excluded.changed RETURNING version",
-            [user_id, now],
-        )
-        return cursor.fetchone()[0]
-
-
 def _announce(enrollment: Enrollment) -> None:
-    wire = to_wire(enrollment)
-
-    def send() -> None:
-        # The change is committed whatever a receiver does; a failing receiver
-        # is logged, never raised into the caller.
-        responses = enrollment_changed.send_robust(
-            sender=Enrollment, user_id=enrollment.user_id, enrollment=wire, version=wire["version"]
-        )
-        for receiver, result in responses:
-            if isinstance(result, Exception):
-                logger.error(
-                    "enrollment_changed receiver %r failed for user %s version %s",
-                    receiver, enrollment.user_id, wire["version"], exc_info=result,
-                )
-
-    transaction.on_commit(send)
+    live.announce("enrollment", enrollment.user_id, to_wire(enrollment))

@@ -28,17 +28,18 @@ def versions_changed_between(start: datetime, end: datetime) -> dict[int, int]:
     return dict(LearnerClock.objects.filter(changed__gte=start, changed__lt=end).values_list("user_id", "version"))
 
 
+def enrollments_changed_since(user_id: int, since: int = 0) -> list[EnrollmentWire]:
+    """The learner's enrollments changed after ``since`` (all of them for 0), oldest change first."""
+    rows = Enrollment.objects.filter(user_id=user_id, version__gt=since).select_related("course").order_by("version")
+    return [to_wire(row) for row in rows]
+
+
 def changed_since(user_id: int, since: int = 0) -> Snapshot:
-    """The learner's enrollments changed after ``since`` (all of them for 0)."""
+    """The learner's version now and the enrollments changed after ``since``."""
     # Read the version first: anything that commits between the two reads has
     # a higher version, so it is either in the list or caught next time.
     version = current_version(user_id)
-    rows = (
-        Enrollment.objects.filter(user_id=user_id, version__gt=since)
-        .select_related("course")
-        .order_by("version")
-    )
-    return Snapshot(version=version, enrollments=[to_wire(row) for row in rows])
+    return Snapshot(version=version, enrollments=enrollments_changed_since(user_id, since))
 
 
 def for_learner(user_id: int) -> list[Enrollment]:

@@ -8,26 +8,22 @@ from dashboard import selectors
 from dashboard.wire import to_wire, wire
 from dashboard.models import Course, Enrollment
 
-# The tile the page's script clones for an enrollment it learns of live.
 # The page's template tile, cloned for a course that first appears live.
 BLANK_TILE = wire("", "", "", Enrollment.Status.PENDING, 0)
 
 
 @login_required
 def dashboard_page(request: HttpRequest) -> HttpResponse:
-    # The version is read before the tiles, so the page's "since" never skips
-    # a change that lands while it renders.
-    version = selectors.current_version(request.user.pk)
+    # The page's script starts from the live state the template embeds
+    # ({% live_state %}: every kind, and the version they are at); these tiles
+    # are its first paint.
     tiles = [to_wire(e) for e in selectors.for_learner(request.user.pk)]
     return render(
         request,
         "dashboard/dashboard.html",
         {
-            "version": version,
             "tiles": tiles,
             "blank_tile": BLANK_TILE,
-            "heartbeat_seconds": settings.REALTIME_HEARTBEAT_SECONDS,
-            "frontend_build": settings.FRONTEND_BUILD,
             "show_debug": settings.DASHBOARD_DEBUG_PANEL
             or (request.user.is_staff and request.GET.get("debug") == "1"),
         },

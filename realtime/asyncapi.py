@@ -10,6 +10,7 @@ DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "asyncapi.yaml"
 
 SERVER_SCHEMAS = {
     "catchup": "Catchup",
+    "item.updated": "ItemUpdated",
     "enrollment.updated": "EnrollmentUpdated",
     "heartbeat": "Heartbeat",
     "pong": "Pong",

@@ -1,8 +1,9 @@
 """A Python client of the dashboard protocol: what the browser's dashboard.js does, for
 tools and tests (``dashboard_watch``, the fault suite, the benchmarks).
 
-It connects with a session cookie, says ``hello`` with the highest version up
-to which it has every change, applies catch-ups and live events by version,
+It connects with a session cookie, says ``hello`` (protocol 2; it also reads
+protocol 1) with the highest version up to which it has every change, applies
+catch-ups and live items of every kind by version,
 resyncs when a heartbeat shows it is behind, and reconnects with backoff.
 """
 import asyncio
@@ -39,7 +40,7 @@ class DashboardClient:
         self.cookie_header = cookie_header
         self.contiguous = since
         self.seen: set[int] = set()
-        self.tiles: dict[str, dict[str, Any]] = {}
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}  # (kind, key) -> item
         self.on_message = on_message
         self.silence_timeout = silence_timeout
         self.connected = asyncio.Event()
@@ -49,19 +50,18 @@ class DashboardClient:
         self.retry_after: float | None = None  # named by the server before a 4001
         self._socket: Any = None
 
-    def statuses(self) -> dict[str, tuple[str, int]]:
-        """course_id -> (status, version), as a page would show it."""
-        return {key: (tile["status"], tile["version"]) for key, tile in self.tiles.items()}
+    def statuses(self, kind: str = protocol.LEGACY_KIND) -> dict[str, tuple[str, int]]:
+        """key -> (status, version) of the items of ``kind``, as a page would show them."""
+        return {key: (item["status"], item["version"]) for (of, key), item in self.items.items() if of == kind}
 
     def apply(self, message: dict[str, Any]) -> bool:
         """Apply one server message; True when the client should send hello again."""
         kind = message.get("type")
+        for entry in protocol.items_in(message):
+            self._merge(entry)
         if kind == "catchup":
-            for enrollment in message["enrollments"]:
-                self._merge(enrollment)
             self._advance(message["version"])
-        elif kind == "enrollment.updated":
-            self._merge(message["enrollment"])
+        elif kind in ("item.updated", "enrollment.updated"):
             self.seen.add(message["version"])
             self._advance(self.contiguous)
         elif kind == "heartbeat":
@@ -70,10 +70,11 @@ class DashboardClient:
             self.retry_after = message["retry_after_ms"] / 1000
         return False
 
-    def _merge(self, enrollment: dict[str, Any]) -> None:
-        known = self.tiles.get(enrollment["course_id"])
-        if known is None or enrollment["version"] > known["version"]:
-            self.tiles[enrollment["course_id"]] = enrollment
+    def _merge(self, entry: dict[str, Any]) -> None:
+        key = (entry["kind"], entry["key"])
+        known = self.items.get(key)
+        if known is None or entry["item"]["version"] > known["version"]:
+            self.items[key] = entry["item"]
 
     def _advance(self, version: int) -> None:
         self.contiguous = max(self.contiguous, version)
@@ -121,7 +122,7 @@ class DashboardClient:
                 pass
 
     async def _hello(self) -> None:
-        await self._socket.send(json.dumps({"type": "hello", "since": self.contiguous}))
+        await self._socket.send(json.dumps({"type": "hello", "since": self.contiguous, "protocol": 2}))
 
     async def _read(self, socket: Any, stop: asyncio.Event) -> None:
         stopping = asyncio.ensure_future(stop.wait())

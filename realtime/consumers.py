@@ -1,4 +1,7 @@
-"""The learner dashboard's WebSocket: translates between frames and the services.
+"""The learner's live WebSocket: translates between frames and the services.
+
+It carries live items of every registered kind (realtime.items), in the
+protocol the client's hello asks for (realtime.protocol).
 
 A socket joins its learner's group before it is accepted, so nothing
 published after the page connects is missed. Channels hands a consumer its
@@ -19,8 +22,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from dashboard import selectors
-from realtime import hub, metrics, protocol, tokens
+from realtime import hub, items, metrics, protocol, tokens
 from realtime.publishing import group_for_user
 from realtime.ratelimit import TokenBucket
 
@@ -52,6 +54,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         # The version of the last catch-up: events at or below it are not sent
         # again. None until the client's hello.
         self.caught_up_to: int | None = None
+        self.speaking = protocol.LEGACY_PROTOCOL  # set by the client's hello
         # Every version up to ``sent_through`` has been sent on this socket (by a
         # catch-up or as an event); versions sent above it wait in ``sent_above``.
         # The hub repairs a socket that lacks a committed version.
@@ -143,30 +146,45 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             await self.send_message(protocol.error(problem.code, problem.message))
             return
         if isinstance(message, protocol.Hello):
+            self.speaking = message.protocol
             await self.catch_up(message.since)
         else:
             await self.send_message(protocol.pong(message.id))
 
     async def catch_up(self, since: int) -> None:
-        snapshot = await database_sync_to_async(selectors.changed_since)(self.user_id, since)
-        metrics.CATCHUP_SIZE.observe(len(snapshot.enrollments))
-        await self.send_message(protocol.catchup(snapshot.version, snapshot.enrollments, settings.FRONTEND_BUILD))
+        snapshot = await database_sync_to_async(items.changed_since)(self.user_id, since)
+        metrics.CATCHUP_SIZE.observe(len(snapshot.items))
+        await self.send_message(protocol.catchup(snapshot.version, snapshot.items, settings.FRONTEND_BUILD, self.speaking))
         self.caught_up_to = max(snapshot.version, self.caught_up_to or 0)
         self._sent(snapshot.version, through=True)
         hub.hub().note(self.user_id, snapshot.version)
 
-    async def enrollment_updated(self, event: dict[str, Any]) -> None:
+    async def item_updated(self, event: dict[str, Any]) -> None:
         """A group message from realtime.publishing. Duplicates and reordered events above the
         catch-up are forwarded as they come: the client applies them by version."""
         version = event["version"]
         if self.caught_up_to is None or version <= self.caught_up_to:
             return
-        await self.send_message(protocol.enrollment_updated(event["enrollment"], version))
+        entry = {"kind": event["kind"], "key": event["key"], "item": event["item"]}
+        message = protocol.item_updated(entry, version, self.speaking)
         self._sent(version)
         hub.hub().note(self.user_id, version)
+        if message is None:
+            # A kind the client's protocol does not carry: nothing to send. The
+            # client sees a gap in its versions, which its next heartbeat closes
+            # with a catch-up; the hub need not repair it.
+            return
+        await self.send_message(message)
         metrics.EVENTS_DELIVERED.inc()
         if "published_at" in event:
             metrics.PUBLISH_TO_SEND.observe(max(0.0, time.time() - event["published_at"]))
+
+    async def enrollment_updated(self, event: dict[str, Any]) -> None:
+        """The group message publishers sent before live items of any kind; still read during a
+        rolling deploy (socket servers first, then workers) and from the README's direct push."""
+        enrollment = event["enrollment"]
+        await self.item_updated({**event, "kind": protocol.LEGACY_KIND, "key": enrollment[protocol.LEGACY_KEY],
+                                 "item": enrollment})
 
     def lacks(self, version: int) -> bool:
         """True when this socket (past its hello) has not been sent ``version``."""

@@ -35,8 +35,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
-from dashboard import selectors
-from realtime import metrics
+from realtime import items, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +126,7 @@ class SocketHub:
     async def repair(self) -> None:
         """Catch up every socket still lacking a version that moved a moment ago."""
         until = timezone.now() - REPAIR_GRACE
-        changed = await database_sync_to_async(selectors.versions_changed_between)(
+        changed = await database_sync_to_async(items.clock().versions_changed_between)(
             self.checked_until - REPAIR_OVERLAP, until
         )
         # Advanced only after a read that worked: after a database outage the

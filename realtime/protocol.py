@@ -4,14 +4,23 @@ Pure functions, no I/O. docs/asyncapi.yaml describes the same messages, and
 a test checks every message built here against it.
 
 Client -> server:
-    {"type": "hello", "since": <int >= 0>}   after connecting and to resync
+    {"type": "hello", "since": <int >= 0>, "protocol": 2}   after connecting and to resync
     {"type": "ping", "id": <str, optional>}
-Server -> client:
-    {"type": "catchup", "version": N, "enrollments": [...], "build": str}    answer to hello
-    {"type": "enrollment.updated", "version": N, "enrollment": {...}}
+Server -> client (protocol 2):
+    {"type": "catchup", "version": N, "items": [{"kind", "key", "item"}, ...], "build": str}   answer to hello
+    {"type": "item.updated", "version": N, "kind": str, "key": str, "item": {...}}
     {"type": "heartbeat", "version": N}                         every few seconds
     {"type": "pong", "id": ...}
     {"type": "error", "code": str, "message": str, "retry_after_ms": int (optional)}
+
+Protocol 1, the enrollment-only protocol of pages built before live items of
+any kind, is what a hello without ``protocol`` asks for: its catch-up carries
+``enrollments`` (the items of kind ``enrollment``) and its live event is
+``enrollment.updated``; changes of other kinds are not sent, and the gap they
+leave in its versions is closed by the catch-up its next heartbeat asks for.
+The server speaks both during the compatibility period
+docs/asyncapi.yaml names; a protocol-2 client also reads protocol 1, so a new
+page behind an old server works too.
 """
 import json
 from dataclasses import dataclass
@@ -54,9 +63,17 @@ class ProtocolError(Exception):
         self.message = message
 
 
+# The protocol a hello without "protocol" speaks, and the one kind it carries.
+LEGACY_PROTOCOL = 1
+LEGACY_KIND = "enrollment"
+LEGACY_KEY = "course_id"
+PROTOCOLS = (LEGACY_PROTOCOL, 2)
+
+
 @dataclass(frozen=True)
 class Hello:
     since: int
+    protocol: int = LEGACY_PROTOCOL
 
 
 @dataclass(frozen=True)
@@ -90,7 +107,10 @@ def parse_client_message(content: Any) -> ClientMessage:
         since = content.get("since", 0)
         if isinstance(since, bool) or not isinstance(since, int) or since < 0:
             raise ProtocolError("invalid_since", "'since' must be a whole number >= 0.")
-        return Hello(since=since)
+        version = content.get("protocol", LEGACY_PROTOCOL)
+        if type(version) is not int or version not in PROTOCOLS:
+            raise ProtocolError("unsupported_protocol", f"'protocol' must be one of {list(PROTOCOLS)}.")
+        return Hello(since=since, protocol=version)
     if kind == "ping":
         ping_id = content.get("id")
         if ping_id is not None and (not isinstance(ping_id, str) or len(ping_id) > 64):
@@ -99,13 +119,23 @@ def parse_client_message(content: Any) -> ClientMessage:
     raise ProtocolError("unknown_type", f"Unknown message type {str(kind)[:40]!r}; expected hello or ping.")
 
 
-def catchup(version: int, enrollments: list[dict[str, Any]], build: str) -> dict[str, Any]:
-    """``build``: the frontend build this server serves; a page on another one reloads."""
-    return {"type": "catchup", "version": version, "enrollments": enrollments, "build": build}
+def catchup(version: int, items: list[dict[str, Any]], build: str, speaking: int) -> dict[str, Any]:
+    """Everything up to ``version`` in protocol ``speaking``; ``items`` are envelopes
+    (realtime.items.Item). ``build``: the frontend build this server serves; a page
+    on another one reloads."""
+    if speaking == LEGACY_PROTOCOL:
+        enrollments = [entry["item"] for entry in items if entry["kind"] == LEGACY_KIND]
+        return {"type": "catchup", "version": version, "enrollments": enrollments, "build": build}
+    return {"type": "catchup", "version": version, "items": items, "build": build}
 
 
-def enrollment_updated(enrollment: dict[str, Any], version: int) -> dict[str, Any]:
-    return {"type": "enrollment.updated", "version": version, "enrollment": enrollment}
+def item_updated(entry: dict[str, Any], version: int, speaking: int) -> dict[str, Any] | None:
+    """One live item's change in protocol ``speaking``; None when that protocol does not carry its kind."""
+    if speaking == LEGACY_PROTOCOL:
+        if entry["kind"] != LEGACY_KIND:
+            return None
+        return {"type": "enrollment.updated", "version": version, "enrollment": entry["item"]}
+    return {"type": "item.updated", "version": version, **entry}
 
 
 def heartbeat(version: int) -> dict[str, Any]:
@@ -122,3 +152,20 @@ def error(code: str, message: str, retry_after_ms: int | None = None) -> dict[st
     if retry_after_ms is not None:
         body["retry_after_ms"] = retry_after_ms
     return body
+
+
+def items_in(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The item envelopes a server message of either protocol carries (for clients)."""
+    if message.get("type") == "catchup":
+        if "items" in message:
+            return message["items"]
+        return [_legacy_entry(enrollment) for enrollment in message.get("enrollments", [])]
+    if message.get("type") == "item.updated":
+        return [{"kind": message["kind"], "key": message["key"], "item": message["item"]}]
+    if message.get("type") == "enrollment.updated":
+        return [_legacy_entry(message["enrollment"])]
+    return []
+
+
+def _legacy_entry(enrollment: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": LEGACY_KIND, "key": enrollment[LEGACY_KEY], "item": enrollment}

@@ -17,7 +17,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
-from realtime import metrics
+from realtime import items, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +49,10 @@ def group_for_user(user_id: int) -> str:
     return f"learner.{int(user_id)}"
 
 
-def publish_enrollment_update(user_id: int, enrollment: dict[str, Any], version: int) -> bool:
-    """Send one enrollment change to every open socket of the learner. True if Redis took it."""
-    message = {
-        "type": "enrollment.updated",
-        "enrollment": enrollment,
-        "version": version,
-        "published_at": time.time(),
-    }
+def publish_item(user_id: int, kind: str, item: dict[str, Any]) -> bool:
+    """Send one live item's change to every open socket of the learner. True if Redis took it."""
+    version = item["version"]
+    message = {"type": "item.updated", **items.envelope(kind, item), "version": version, "published_at": time.time()}
     layer = get_channel_layer()
     for attempt in range(1, PUBLISH_ATTEMPTS + 1):
         try:
@@ -68,18 +64,14 @@ def publish_enrollment_update(user_id: int, enrollment: dict[str, Any], version:
             )
             continue
         metrics.EVENTS_PUBLISHED.labels("ok").inc()
-        logger.info(
-            "published %s %s for user %s version %s",
-            enrollment["course_id"], enrollment["status"], user_id, version,
-        )
+        logger.info("published %s %s (%s) for user %s version %s",
+                    kind, message["key"], item.get("status", "changed"), user_id, version)
         return True
     metrics.EVENTS_PUBLISHED.labels("failed").inc()
     logger.error("publish gave up for user %s version %s; pages converge on heartbeat", user_id, version)
     return False
 
 
-def on_enrollment_changed(
-    sender: Any, user_id: int, enrollment: dict[str, Any], version: int, **kwargs: Any
-) -> None:
-    """Receiver of dashboard.signals.enrollment_changed (connected in RealtimeConfig.ready)."""
-    publish_enrollment_update(user_id, enrollment, version)
+def on_item_changed(sender: Any, kind: str, user_id: int, item: dict[str, Any], **kwargs: Any) -> None:
+    """Receiver of config.live.item_changed (connected in RealtimeConfig.ready)."""
+    publish_item(user_id, kind, item)

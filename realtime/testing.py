@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from realtime import protocol
 from realtime.asyncapi import validate_server_message
 
 
@@ -89,8 +90,9 @@ class DashboardSocket:
     async def send(self, message: dict[str, Any]) -> None:
         await self._send_text(json.dumps(message))
 
-    async def hello(self, since: int = 0) -> dict[str, Any]:
-        await self.send({"type": "hello", "since": since})
+    async def hello(self, since: int = 0, protocol: int | None = None) -> dict[str, Any]:
+        """Say hello (protocol 1, the enrollment-only one, unless ``protocol`` names another)."""
+        await self.send({"type": "hello", "since": since, **({"protocol": protocol} if protocol else {})})
         return await self.expect("catchup")
 
     async def receive(self, timeout: float = 5) -> dict[str, Any]:
@@ -102,7 +104,7 @@ class DashboardSocket:
 
     async def expect(self, type_: str, within: float = 5) -> dict[str, Any]:
         """The next message of ``type_``; others are kept in ``received``."""
-        return await self._first(
+        return await self.first(
             lambda message: message if message["type"] == type_ else None,
             within,
             f"no {type_!r} message within {within}s",
@@ -117,9 +119,9 @@ class DashboardSocket:
                 None,
             )
 
-        return await self._first(match, within, f"{course_id} did not become {status!r} within {within}s")
+        return await self.first(match, within, f"{course_id} did not become {status!r} within {within}s")
 
-    async def _first(self, match, within: float, failure: str) -> dict[str, Any]:
+    async def first(self, match, within: float, failure: str) -> dict[str, Any]:
         """Receive until ``match(message)`` returns something; fail listing what arrived."""
         deadline = time.monotonic() + within
         while (left := deadline - time.monotonic()) > 0:
@@ -146,11 +148,7 @@ class DashboardSocket:
 
 
 def _enrollments_in(message: dict[str, Any]) -> list[dict[str, Any]]:
-    if message["type"] == "enrollment.updated":
-        return [message["enrollment"]]
-    if message["type"] == "catchup":
-        return message["enrollments"]
-    return []
+    return [entry["item"] for entry in protocol.items_in(message) if entry["kind"] == "enrollment"]
 
 
 async def connect_dashboard(learner: Learner | None, origin: str = "http://localhost"):

@@ -24,7 +24,7 @@ def test_readyz_names_what_is_down(client, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_metrics_count_publishes_and_fulfillment(client):
-    from realtime.publishing import publish_enrollment_update
+    from realtime.publishing import publish_item
 
     def sample(name: str) -> float:
         for line in client.get("/metrics").content.decode().splitlines():
@@ -33,7 +33,7 @@ def test_metrics_count_publishes_and_fulfillment(client):
         return 0.0
 
     before = sample('realtime_events_published_total{outcome="ok"}')
-    assert publish_enrollment_update(1, {"course_id": "c", "status": "active"}, 1)
+    assert publish_item(1, "enrollment", {"course_id": "c", "status": "active", "version": 1})
     assert sample('realtime_events_published_total{outcome="ok"}') == before + 1
     body = client.get("/metrics").content.decode()
     for name in ("dashboard_sockets_open", "realtime_publish_to_send_seconds", "realtime_catchup_enrollments",

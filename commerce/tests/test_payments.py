@@ -5,7 +5,7 @@ import pytest
 
 from commerce import payments
 from commerce.models import Order
-from dashboard.models import Enrollment
+from dashboard.models import Enrollment, LearnerClock
 
 pytestmark = pytest.mark.django_db
 
@@ -97,16 +97,18 @@ def test_replayed_notification_changes_nothing(client, pending_order, enqueued, 
     body = body_for(pending_order)
     with django_capture_on_commit_callbacks(execute=True):
         assert notify(client, body).status_code == 200
+        paid = LearnerClock.objects.get(user_id=pending_order.user_id).version
         replay = notify(client, body)
     assert replay.status_code == 409
     assert enqueued == [pending_order.number]
-    assert Enrollment.objects.get().version == 1
+    assert LearnerClock.objects.get(user_id=pending_order.user_id).version == paid, "the replay changed nothing"
+    assert Enrollment.objects.get().version == paid
 
 
 def test_demo_payment_page_pays_through_the_signed_path(user_client, pending_order, enqueued, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = user_client.post(f"/checkout/pay/{pending_order.number}/")
-    assert response.status_code == 302 and response["Location"] == "/dashboard/"
+    assert response.status_code == 302 and response["Location"] == f"/orders/{pending_order.number}/"
     pending_order.refresh_from_db()
     assert pending_order.status == "open" and pending_order.payment_reference.startswith("demo-")
     assert enqueued == [pending_order.number]

@@ -18,11 +18,14 @@ async def simulate(username: str, scenario: str, *args: str) -> str:
 
 
 async def statuses_seen(dashboard, count: int) -> list[tuple[str, int]]:
+    """(status, version) of the next ``count`` enrollment events, each version given as its rank
+    among the versions seen (orders take versions of the same clock in between)."""
     seen = []
     for _ in range(count):
         message = await dashboard.expect("enrollment.updated")
         seen.append((message["enrollment"]["status"], message["version"]))
-    return seen
+    rank = {version: place for place, version in enumerate(sorted({v for _, v in seen}), start=1)}
+    return [(status, rank[version]) for status, version in seen]
 
 
 async def test_success(dashboard, learner):

@@ -6,7 +6,7 @@ from django.db import transaction
 from dashboard import enrollments, selectors
 from dashboard.enrollments import IllegalTransition, can_transition
 from dashboard.models import Enrollment
-from dashboard.signals import enrollment_changed
+from config.live import item_changed
 from dashboard.tests.factories import make_course, make_user
 
 S = Enrollment.Status
@@ -111,10 +111,10 @@ def test_changed_since_returns_only_newer_changes():
 def test_signal_is_sent_after_commit_and_never_for_a_rollback():
     received = []
 
-    def receiver(sender, user_id, enrollment, version, **kwargs):
-        received.append((user_id, enrollment["status"], version))
+    def receiver(sender, kind, user_id, item, **kwargs):
+        received.append((kind, user_id, item["status"], item["version"]))
 
-    enrollment_changed.connect(receiver)
+    item_changed.connect(receiver)
     try:
         user, course = make_user(), make_course()
         with pytest.raises(RuntimeError):
@@ -127,9 +127,9 @@ def test_signal_is_sent_after_commit_and_never_for_a_rollback():
         with transaction.atomic():
             enrollments.start(user.pk, course, "audit")
             assert received == []
-        assert received == [(user.pk, "pending", 1)]
+        assert received == [("enrollment", user.pk, "pending", 1)]
     finally:
-        enrollment_changed.disconnect(receiver)
+        item_changed.disconnect(receiver)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -137,11 +137,11 @@ def test_a_failing_receiver_does_not_undo_or_raise(caplog):
     def broken(**kwargs):
         raise ValueError("receiver bug")
 
-    enrollment_changed.connect(broken)
+    item_changed.connect(broken)
     try:
         user, course = make_user(), make_course()
         enrollment = enrollments.start(user.pk, course, "audit")
     finally:
-        enrollment_changed.disconnect(broken)
+        item_changed.disconnect(broken)
     assert Enrollment.objects.get(pk=enrollment.pk).status == S.PENDING
     assert "receiver" in caplog.text and "failed" in caplog.text

@@ -1,33 +1,62 @@
-// Pure status logic of the live dashboard: no DOM, no network, so it can be
-// tested with `node --test` and reasoned about on its own.
+// Pure status logic of live pages: no DOM, no network, so it can be tested
+// with `node --test` and reasoned about on its own.
 //
-// Versions are the learner's: every enrollment change takes the next
-// integer. `contiguous` is the highest version V such that the page has seen
+// A page holds live items of any kind (enrollments, orders, certificates),
+// each in its envelope {kind, key, item}. Versions are the learner's: every
+// change of any item takes the next integer. `contiguous` is the highest version V such that the page has seen
 // every change up to V; it is what the page asks to catch up from. Versions
 // seen above it wait in `seen` until the gap closes (an out-of-order event
 // arrives) or a heartbeat reports a version the page lacks (a lost event),
 // which asks for a resync.
 
+/** @typedef {{kind: string, key: string, item: {version: number, status?: string}}} Entry
+ *  A live item in its envelope (docs/asyncapi.yaml, Item): any kind the server registers. */
+
 /** @typedef {{course_id: string, course_title: string, mode: string, status: string,
  *             version: number, failure_reason: string, url: string}} Enrollment */
 
-export function initialState(version, enrollments = []) {
-  const tiles = {};
-  for (const enrollment of enrollments) tiles[enrollment.course_id] = enrollment;
-  return { contiguous: version, seen: [], tiles };
+const LEGACY_KIND = "enrollment"; // the one kind of protocol 1
+const LEGACY_KEY = "course_id";
+
+const slot = (entry) => `${entry.kind} ${entry.key}`;
+
+export function initialState(version, entries = []) {
+  const items = {};
+  for (const entry of entries) items[slot(entry)] = entry;
+  return { contiguous: version, seen: [], items };
 }
 
-function mergeTiles(tiles, enrollments) {
-  const next = { ...tiles };
+/** The envelopes a server message carries, in either protocol (realtime/protocol.py, items_in). */
+export function entriesIn(message) {
+  const legacy = (enrollment) => ({ kind: LEGACY_KIND, key: enrollment[LEGACY_KEY], item: enrollment });
+  switch (message.type) {
+    case "catchup":
+      return message.items ?? (message.enrollments ?? []).map(legacy);
+    case "item.updated":
+      return [{ kind: message.kind, key: message.key, item: message.item }];
+    case "enrollment.updated":
+      return [legacy(message.enrollment)];
+    default:
+      return [];
+  }
+}
+
+/** The items of one kind the page holds. */
+export function itemsOf(state, kind) {
+  return Object.values(state.items).filter((entry) => entry.kind === kind).map((entry) => entry.item);
+}
+
+function mergeItems(items, entries) {
+  const next = { ...items };
   const changed = [];
-  for (const enrollment of enrollments) {
-    const known = next[enrollment.course_id];
-    if (!known || enrollment.version > known.version) {
-      next[enrollment.course_id] = enrollment;
-      changed.push(enrollment);
+  for (const entry of entries) {
+    const known = next[slot(entry)];
+    if (!known || entry.item.version > known.item.version) {
+      next[slot(entry)] = entry;
+      changed.push(entry);
     }
   }
-  return { tiles: next, changed };
+  return { items: next, changed };
 }
 
 function advance(contiguous, seen) {
@@ -40,17 +69,35 @@ function advance(contiguous, seen) {
 }
 
 /** Apply a catch-up (from the socket or the HTTP fallback): everything up to `version`. */
-export function applyCatchup(state, version, enrollments) {
-  const { tiles, changed } = mergeTiles(state.tiles, enrollments);
+export function applyCatchup(state, version, entries) {
+  const { items, changed } = mergeItems(state.items, entries);
   const clock = advance(Math.max(state.contiguous, version), state.seen);
-  return { state: { ...clock, tiles }, changed };
+  return { state: { ...clock, items }, changed };
 }
 
-/** Apply one live event. Duplicates and events older than the tile change nothing. */
-export function applyUpdate(state, version, enrollment) {
-  const { tiles, changed } = mergeTiles(state.tiles, [enrollment]);
+/** Apply one live event. Duplicates and events older than the item change nothing. */
+export function applyUpdate(state, version, entry) {
+  const { items, changed } = mergeItems(state.items, [entry]);
   const clock = advance(state.contiguous, [...state.seen, version]);
-  return { state: { ...clock, tiles }, changed };
+  return { state: { ...clock, items }, changed };
+}
+
+/**
+ * Apply any server message: `changed` lists the entries to render again, and
+ * `resync` is true when the page should say hello again (a heartbeat beyond it).
+ */
+export function applyMessage(state, message) {
+  switch (message.type) {
+    case "catchup":
+      return { ...applyCatchup(state, message.version, entriesIn(message)), resync: false };
+    case "item.updated":
+    case "enrollment.updated":
+      return { ...applyUpdate(state, message.version, entriesIn(message)[0]), resync: false };
+    case "heartbeat":
+      return { state, changed: [], resync: needsResync(state, message.version) };
+    default:
+      return { state, changed: [], resync: false };
+  }
 }
 
 /** True when the server holds a version the page has not seen: ask to catch up. */
@@ -93,6 +140,29 @@ function announcementFor({ status, course_title: title }) {
     default:
       return `${title} is no longer active.`;
   }
+}
+
+const ORDER_STATUS = {
+  pending: "Waiting for your payment.",
+  open: "Your seats are being prepared…",
+  complete: "All your seats are ready.",
+};
+
+const LINE_LABELS = { open: "Preparing", complete: "Ready", fulfillment_error: "Needs attention" };
+
+/** What a receipt shows for an order: its status line and, per line, whether it opens the course. */
+export function receiptView(order) {
+  const failed = order.status === "fulfillment_error";
+  return {
+    status: order.status,
+    text: failed ? `Some seats could not be prepared: ${order.failure_reason}` : ORDER_STATUS[order.status] ?? order.status,
+    lines: order.lines.map((line) => ({
+      courseId: line.course_id,
+      status: line.status,
+      badge: LINE_LABELS[line.status] ?? line.status,
+      href: line.status === "complete" ? line.url : null,
+    })),
+  };
 }
 
 /** Milliseconds before reconnect attempt `attempt` (0-based): exponential with jitter. */
@@ -144,11 +214,12 @@ export const RELOAD_NOTICE_MS = 60000;
  * What a page running frontend build `pageBuild` does when the server says it
  * serves `serverBuild`: "stay" (same build, the server did not say, or this
  * tab already reloaded for that build and still got the old page: a deploy
- * under way, whose web servers lag its socket servers), "reload" now (nothing
- * pending: a calm moment), or "notice" (say an update is ready and reload
- * once no tile is pending, or after RELOAD_NOTICE_MS).
+ * under way, whose web servers lag its socket servers), "reload" now (the
+ * page is not `busy`: a calm moment), or "notice" (say an update is ready and
+ * reload once the page is calm, or after RELOAD_NOTICE_MS). A page is busy
+ * while something it shows is still under way (a pending seat).
  */
-export function reloadAction(pageBuild, serverBuild, tiles, reloadedFor = null) {
+export function reloadAction(pageBuild, serverBuild, busy, reloadedFor = null) {
   if (!serverBuild || !pageBuild || serverBuild === pageBuild || serverBuild === reloadedFor) return "stay";
-  return Object.values(tiles).some((tile) => tile.status === "pending") ? "notice" : "reload";
+  return busy ? "notice" : "reload";
 }

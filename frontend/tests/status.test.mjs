@@ -4,17 +4,20 @@ import { test } from "node:test";
 
 import {
   applyCatchup,
+  applyMessage,
   applyUpdate,
   backoffDelay,
   CLOSE,
   closeAction,
+  entriesIn,
   initialState,
+  itemsOf,
   needsResync,
   reloadAction,
   tileView,
 } from "../src/status.js";
 
-const course = (status, version, id = "course-v1:A+B+C") => ({
+const enrollment = (status, version, id = "course-v1:A+B+C") => ({
   course_id: id,
   course_title: "A course",
   mode: "audit",
@@ -23,13 +26,18 @@ const course = (status, version, id = "course-v1:A+B+C") => ({
   failure_reason: status === "failed" ? "Platform down." : "",
   url: `/courses/${id}/`,
 });
+// An enrollment in its envelope, as the page holds it.
+const course = (status, version, id = "course-v1:A+B+C") => ({
+  kind: "enrollment", key: id, item: enrollment(status, version, id),
+});
+const tile = (state, id) => state.items[`enrollment ${id}`].item;
 
 test("a live update turns the pending tile active", () => {
   const state = initialState(1, [course("pending", 1)]);
   const { state: next, changed } = applyUpdate(state, 2, course("active", 2));
-  assert.equal(next.tiles["course-v1:A+B+C"].status, "active");
+  assert.equal(tile(next, "course-v1:A+B+C").status, "active");
   assert.equal(next.contiguous, 2);
-  assert.deepEqual(changed.map((e) => e.status), ["active"]);
+  assert.deepEqual(changed.map((e) => e.item.status), ["active"]);
 });
 
 test("a duplicate event changes nothing", () => {
@@ -42,7 +50,7 @@ test("a duplicate event changes nothing", () => {
 test("an older event after a newer one does not regress the tile", () => {
   const state = initialState(2, [course("active", 2)]);
   const { state: next, changed } = applyUpdate(state, 1, course("pending", 1));
-  assert.equal(next.tiles["course-v1:A+B+C"].status, "active");
+  assert.equal(tile(next, "course-v1:A+B+C").status, "active");
   assert.deepEqual(changed, []);
   assert.equal(next.contiguous, 2);
 });
@@ -57,8 +65,8 @@ test("out-of-order events: the gap closes when the missing one arrives", () => {
   assert.equal(state.contiguous, 3);
   assert.deepEqual(state.seen, []);
   assert.equal(needsResync(state, 3), false);
-  assert.equal(state.tiles.x.status, "active");
-  assert.equal(state.tiles.y.status, "active");
+  assert.equal(tile(state, "x").status, "active");
+  assert.equal(tile(state, "y").status, "active");
 });
 
 test("a lost event is noticed through the heartbeat's version", () => {
@@ -71,37 +79,37 @@ test("a catch-up applies newer tiles, skips stale ones and moves the version", (
   let state = initialState(2, [course("active", 2, "a"), course("pending", 1, "b")]);
   state = applyUpdate(state, 5, course("failed", 5, "c")).state;
   const { state: next, changed } = applyCatchup(state, 4, [course("pending", 1, "a"), course("active", 4, "b")]);
-  assert.equal(next.tiles.a.status, "active");
-  assert.equal(next.tiles.b.status, "active");
+  assert.equal(tile(next, "a").status, "active");
+  assert.equal(tile(next, "b").status, "active");
   assert.equal(next.contiguous, 5, "the event seen at 5 joins once 4 is known");
-  assert.deepEqual(changed.map((e) => e.course_id), ["b"]);
+  assert.deepEqual(changed.map((e) => e.key), ["b"]);
 });
 
 test("a catch-up adds an enrollment the page did not render", () => {
   const { state, changed } = applyCatchup(initialState(0), 1, [course("pending", 1, "new")]);
-  assert.equal(state.tiles.new.status, "pending");
+  assert.equal(tile(state, "new").status, "pending");
   assert.equal(changed.length, 1);
 });
 
 test("tile views: the link is enabled only when active", () => {
-  const pending = tileView(course("pending", 1));
+  const pending = tileView(enrollment("pending", 1));
   assert.equal(pending.href, null);
   assert.equal(pending.linkDisabled, true);
   assert.equal(pending.showIndicator, true);
   assert.match(pending.announcement, /being prepared/);
 
-  const active = tileView(course("active", 2));
+  const active = tileView(enrollment("active", 2));
   assert.equal(active.href, "/courses/course-v1:A+B+C/");
   assert.equal(active.linkDisabled, false);
   assert.equal(active.showIndicator, false);
   assert.match(active.announcement, /is ready/);
 
-  const failed = tileView(course("failed", 3));
+  const failed = tileView(enrollment("failed", 3));
   assert.equal(failed.showFailure, true);
   assert.equal(failed.failureReason, "Platform down.");
   assert.equal(failed.href, null);
 
-  assert.equal(tileView(course("inactive", 4)).showInactive, true);
+  assert.equal(tileView(enrollment("inactive", 4)).showInactive, true);
 });
 
 test("backoff grows exponentially, stays within the cap and is jittered", () => {
@@ -133,28 +141,46 @@ test("each close code the server sends has its own reaction", () => {
 });
 
 test("a page on an old frontend build reloads when nothing is pending, else after a notice", () => {
-  const calm = initialState(2, [course("active", 2)]).tiles;
-  const busy = initialState(2, [course("active", 2), course("pending", 3, "course-v1:X+Y+Z")]).tiles;
-  assert.equal(reloadAction("build-1", "build-1", busy), "stay");
-  assert.equal(reloadAction("build-1", undefined, calm), "stay", "an older server that names no build");
-  assert.equal(reloadAction("build-1", "build-2", calm), "reload");
-  assert.equal(reloadAction("build-1", "build-2", busy), "notice");
-  assert.equal(reloadAction("build-1", "build-2", {}), "reload");
-  assert.equal(reloadAction("build-1", "build-2", calm, "build-2"), "stay", "reloaded once already: no loop");
+  assert.equal(reloadAction("build-1", "build-1", true), "stay");
+  assert.equal(reloadAction("build-1", undefined, false), "stay", "an older server that names no build");
+  assert.equal(reloadAction("build-1", "build-2", false), "reload");
+  assert.equal(reloadAction("build-1", "build-2", true), "notice");
+  assert.equal(reloadAction("build-1", "build-2", false, "build-2"), "stay", "reloaded once already: no loop");
+});
+
+test("items of several kinds live side by side, each by its own key and version", () => {
+  const certificate = (status, version) => ({ kind: "certificate", key: "course-v1:A+B+C", item: { status, version } });
+  let state = initialState(1, [course("active", 1)]);
+  state = applyUpdate(state, 2, certificate("generating", 2)).state;
+  state = applyUpdate(state, 3, certificate("ready", 3)).state;
+  assert.equal(state.contiguous, 3);
+  assert.equal(tile(state, "course-v1:A+B+C").status, "active", "same key, another kind: untouched");
+  assert.deepEqual(itemsOf(state, "certificate").map((c) => c.status), ["ready"]);
+});
+
+test("protocol 1 and protocol 2 messages carry the same entries", () => {
+  const entry = course("active", 7);
+  const legacy = { type: "enrollment.updated", version: 7, enrollment: entry.item };
+  const current = { type: "item.updated", version: 7, ...entry };
+  assert.deepEqual(entriesIn(legacy), [entry]);
+  assert.deepEqual(entriesIn(current), [entry]);
+  assert.deepEqual(entriesIn({ type: "catchup", version: 7, enrollments: [entry.item], build: "b" }), [entry]);
+  assert.deepEqual(entriesIn({ type: "catchup", version: 7, items: [entry], build: "b" }), [entry]);
+  assert.deepEqual(applyMessage(initialState(6), legacy).state, applyMessage(initialState(6), current).state);
 });
 
 // The same table of cases drives the Python client's tests (realtime/tests/test_client.py).
 const versionCases = JSON.parse(readFileSync(new URL("./version-cases.json", import.meta.url), "utf8"));
 for (const { name, start, steps, expect } of versionCases) {
   test(`version rules (shared with the Python client): ${name}`, () => {
-    let state = initialState(start.version, start.tiles);
+    let state = initialState(start.version, start.tiles.map((t) => ({ kind: "enrollment", key: t.course_id, item: t })));
     for (const { message, resync } of steps) {
-      if (message.type === "catchup") state = applyCatchup(state, message.version, message.enrollments).state;
-      else if (message.type === "enrollment.updated") state = applyUpdate(state, message.version, message.enrollment).state;
-      else assert.equal(needsResync(state, message.version), resync);
+      const result = applyMessage(state, message);
+      state = result.state;
+      if (message.type === "heartbeat") assert.equal(result.resync, resync);
     }
     assert.equal(state.contiguous, expect.contiguous);
-    const statuses = Object.fromEntries(Object.values(state.tiles).map((t) => [t.course_id, [t.status, t.version]]));
+    const statuses = Object.fromEntries(itemsOf(state, "enrollment").map((t) => [t.course_id, [t.status, t.version]]));
     assert.deepEqual(statuses, expect.statuses);
   });
 }

@@ -12,7 +12,7 @@ CASES = json.loads((Path(__file__).resolve().parents[2] / "frontend" / "tests" /
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
 def test_version_rules_shared_with_the_browser(case):
     client = DashboardClient("http://127.0.0.1:8000", "", since=case["start"]["version"])
-    client.tiles = {tile["course_id"]: tile for tile in case["start"]["tiles"]}
+    client.items = {("enrollment", tile["course_id"]): tile for tile in case["start"]["tiles"]}
     for step in case["steps"]:
         asks_resync = client.apply(step["message"])
         if step["message"]["type"] == "heartbeat":

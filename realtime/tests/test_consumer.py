@@ -5,11 +5,11 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
-from dashboard import enrollments
+from dashboard import clock, enrollments
 from dashboard.tests.factories import make_course
 from dashboard.wire import to_wire
 from realtime import protocol
-from realtime.publishing import publish_enrollment_update
+from realtime.publishing import publish_item
 from realtime.testing import connect_dashboard
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,6 +72,74 @@ async def test_hello_gets_catchup_then_live_events(learner):
 
     await start(learner.user.pk, later, "verified")
     await socket.expect_update(later.key, status="pending")
+    await socket.close()
+
+
+def other_kind(version: int) -> dict:
+    """An item of another registered kind (an order), as its app would announce it."""
+    return {"number": "LP-TEST", "status": "complete", "total": "0.00", "currency": "USD", "failure_reason": "",
+            "version": version, "payment_url": None, "receipt_url": "/orders/LP-TEST/", "lines": []}
+
+
+async def test_protocol_2_carries_every_kind_and_protocol_1_only_enrollments(learner):
+    course = await course_factory()
+    current, _ = await connect_dashboard(learner)
+    legacy, _ = await connect_dashboard(learner)
+    assert (await current.hello(0, protocol=2))["items"] == []
+    assert (await legacy.hello(0))["enrollments"] == []
+
+    enrollment = await start(learner.user.pk, course, "audit")  # version 1
+    update = await current.expect("item.updated")
+    assert (update["kind"], update["key"], update["version"]) == ("enrollment", course.key, 1)
+    assert update["item"] == to_wire(enrollment)
+    assert (await legacy.expect("enrollment.updated"))["enrollment"] == to_wire(enrollment)
+
+    order_version = await database_sync_to_async(clock.bump)(learner.user.pk)  # version 2
+    await database_sync_to_async(publish_item)(learner.user.pk, "order", other_kind(order_version))
+    update = await current.expect("item.updated")
+    assert (update["kind"], update["key"], update["version"]) == ("order", "LP-TEST", 2)
+    await legacy.expect_silence(0.5)  # protocol 1 knows no orders; its next heartbeat closes the gap
+
+    active = await activate(enrollment.pk)  # version 3: both hear it
+    assert (await current.expect("item.updated"))["item"] == to_wire(active)
+    assert (await legacy.expect("enrollment.updated"))["version"] == 3
+    for socket in (current, legacy):
+        await socket.close()
+
+
+async def test_an_old_publishers_group_message_still_reaches_every_page(learner):
+    """During a rolling deploy, a worker not yet updated publishes the old group message."""
+    from channels.layers import get_channel_layer
+
+    from realtime.publishing import group_for_user
+
+    course = await course_factory()
+    enrollment = await start(learner.user.pk, course, "audit")
+    current, _ = await connect_dashboard(learner)
+    legacy, _ = await connect_dashboard(learner)
+    await current.hello(0, protocol=2)
+    await legacy.hello(0)
+    active = await activate(enrollment.pk)
+    await current.expect("item.updated")  # the new publisher's own event, then the old one's duplicate:
+    await legacy.expect("enrollment.updated")
+    wire = to_wire(active)
+    await get_channel_layer().group_send(group_for_user(learner.user.pk), {
+        "type": "enrollment.updated", "version": wire["version"] + 1, "enrollment": {**wire, "version": wire["version"] + 1},
+    })
+    update = await current.expect("item.updated")
+    assert (update["kind"], update["key"], update["version"]) == ("enrollment", course.key, wire["version"] + 1)
+    assert (await legacy.expect("enrollment.updated"))["version"] == wire["version"] + 1
+    for socket in (current, legacy):
+        await socket.close()
+
+
+async def test_a_hello_in_an_unknown_protocol_is_an_error_and_changes_nothing(learner):
+    socket, _ = await connect_dashboard(learner)
+    await socket.send({"type": "hello", "since": 0, "protocol": 3})
+    error = await socket.expect("error")
+    assert error["code"] == "unsupported_protocol"
+    await socket.expect_silence(0.3)
+    assert (await socket.hello(0, protocol=2))["items"] == []
     await socket.close()
 
 
@@ -151,7 +219,7 @@ async def test_duplicate_and_stale_publishes_reach_the_client_with_their_version
     active = await activate(enrollment.pk)
     first = await socket.expect("enrollment.updated")
     wire = to_wire(active)
-    await database_sync_to_async(publish_enrollment_update)(learner.user.pk, wire, wire["version"])
+    await database_sync_to_async(publish_item)(learner.user.pk, "enrollment", wire)
     duplicate = await socket.expect("enrollment.updated")
     assert duplicate == first
     await socket.close()

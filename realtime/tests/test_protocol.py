@@ -18,11 +18,14 @@ ENROLLMENT = {
     "failure_reason": "",
     "url": "/courses/course-v1:Org+Num+Run/",
 }
+ENTRY = {"kind": "enrollment", "key": ENROLLMENT["course_id"], "item": ENROLLMENT}
+OTHER_KIND = {"kind": "certificate", "key": "c-1", "item": {"version": 8}}
 
 
 def test_parse_hello_and_ping():
     assert protocol.parse_client_frame('{"type": "hello", "since": 4}', None) == protocol.Hello(4)
     assert protocol.parse_client_frame('{"type": "hello"}', None) == protocol.Hello(0)
+    assert protocol.parse_client_frame('{"type": "hello", "since": 2, "protocol": 2}', None) == protocol.Hello(2, 2)
     assert protocol.parse_client_frame('{"type": "ping", "id": "a"}', None) == protocol.Ping("a")
     assert protocol.parse_client_frame('{"type": "ping"}', None) == protocol.Ping(None)
 
@@ -36,13 +39,38 @@ def test_hello_since_must_be_a_non_negative_int(since):
     assert problem.value.code == "invalid_since"
 
 
+@pytest.mark.parametrize("version", [0, 3, True, "2", None, 2.0])
+def test_a_hello_names_a_protocol_the_server_speaks(version):
+    with pytest.raises(protocol.ProtocolError) as problem:
+        protocol.parse_client_message({"type": "hello", "since": 0, "protocol": version})
+    assert problem.value.code == "unsupported_protocol"
+
+
+def test_protocol_1_carries_enrollments_only_and_protocol_2_every_kind():
+    legacy = protocol.catchup(8, [ENTRY, OTHER_KIND], "b", speaking=1)
+    assert legacy == {"type": "catchup", "version": 8, "enrollments": [ENROLLMENT], "build": "b"}
+    assert protocol.catchup(8, [ENTRY, OTHER_KIND], "b", speaking=2)["items"] == [ENTRY, OTHER_KIND]
+    assert protocol.item_updated(OTHER_KIND, 8, speaking=1) is None
+    assert protocol.item_updated(ENTRY, 7, speaking=1) == {"type": "enrollment.updated", "version": 7, "enrollment": ENROLLMENT}
+    assert protocol.item_updated(ENTRY, 7, speaking=2) == {"type": "item.updated", "version": 7, **ENTRY}
+
+
+def test_a_client_reads_the_same_items_from_either_protocol():
+    for speaking in (1, 2):
+        assert protocol.items_in(protocol.catchup(8, [ENTRY], "b", speaking)) == [ENTRY]
+        assert protocol.items_in(protocol.item_updated(ENTRY, 7, speaking)) == [ENTRY]
+    assert protocol.items_in(protocol.heartbeat(3)) == []
+
+
 @pytest.mark.parametrize(
     "message",
     [
-        protocol.catchup(3, [ENROLLMENT], "3f2a9c0d1e4b"),
-        protocol.catchup(0, [], "3f2a9c0d1e4b"),
-        protocol.enrollment_updated(ENROLLMENT, 7),
-        protocol.enrollment_updated({**ENROLLMENT, "status": "failed", "failure_reason": "down"}, 8),
+        protocol.catchup(3, [ENTRY], "3f2a9c0d1e4b", speaking=1),
+        protocol.catchup(3, [ENTRY], "3f2a9c0d1e4b", speaking=2),
+        protocol.catchup(0, [], "3f2a9c0d1e4b", speaking=2),
+        protocol.item_updated(ENTRY, 7, speaking=1),
+        protocol.item_updated(ENTRY, 7, speaking=2),
+        protocol.item_updated({**ENTRY, "item": {**ENROLLMENT, "status": "failed", "failure_reason": "down"}}, 8, 2),
         protocol.heartbeat(12),
         protocol.pong("x"),
         protocol.pong(None),
@@ -61,6 +89,9 @@ def test_every_server_message_matches_the_asyncapi_document(message):
         {"type": "heartbeat", "version": -1},
         {"type": "catchup", "version": 1, "enrollments": [{**ENROLLMENT, "status": "weird"}], "build": "b"},
         {"type": "catchup", "version": 1, "enrollments": []},
+        {"type": "catchup", "version": 1, "items": [{**ENTRY, "item": {**ENROLLMENT, "mode": "x"}}], "build": "b"},
+        {"type": "item.updated", "version": 1, "kind": "enrollment", "key": "k", "item": {"version": 1}},
+        {"type": "item.updated", "version": 1, "kind": "nobody-registered-this", "key": "k", "item": {"version": 1}},
         {"type": "error", "code": "going_away", "message": "m", "retry_after_ms": -1},
         {"type": "surprise"},
     ],

@@ -7,7 +7,7 @@ from dashboard import enrollments
 from dashboard.models import Enrollment
 from dashboard.tests.factories import make_course, make_user
 from devstack.processes import free_port
-from realtime.publishing import group_for_user, publish_enrollment_update
+from realtime.publishing import group_for_user, publish_item
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,6 +35,6 @@ def test_publish_to_unreachable_redis_is_logged_and_the_change_kept(unreachable_
 
 
 def test_publish_returns_false_when_redis_is_unreachable(unreachable_layer):
-    wire = {"course_id": "c", "status": "active"}
-    assert publish_enrollment_update(1, wire, 1) is False
+    wire = {"course_id": "c", "status": "active", "version": 1}
+    assert publish_item(1, "enrollment", wire) is False
 

@@ -54,7 +54,7 @@ def test_dashboard_watch_prints_catchup_and_live_updates(live_server_url, stack_
     watcher.wait_for(f"{course.key} [verified] is PENDING (v1)")
 
     enrollments.activate(enrollment.pk)
-    watcher.wait_for(f"update v2: {course.key} [verified] is ACTIVE (v2)")
+    watcher.wait_for(f"update v2: enrollment {course.key} [verified] is ACTIVE (v2)")
     assert watcher.finish() == 0
 
 
@@ -63,7 +63,7 @@ def test_dashboard_watch_raw_json_and_no_replay_by_default(live_server_url, stac
     enrollments.start(learner.user.pk, course, "audit")
     watcher = Watcher(stack_env, learner.user.username, "--url", live_server_url, "--json", "--seconds", "4")
     catchup = json.loads(watcher.wait_for('"type": "catchup"'))
-    assert catchup == {"type": "catchup", "version": 1, "enrollments": [], "build": settings.FRONTEND_BUILD}, (
+    assert catchup == {"type": "catchup", "version": 1, "items": [], "build": settings.FRONTEND_BUILD}, (
         "default: only what comes next"
     )
     assert watcher.finish() == 0

@@ -11,9 +11,9 @@ import redis
 
 from dashboard import enrollments
 from dashboard.models import Enrollment
-from dashboard.signals import enrollment_changed
+from config.live import item_changed
 from devstack.processes import start_redis, wait_until
-from realtime.publishing import on_enrollment_changed
+from realtime.publishing import on_item_changed
 from devstack.testing import LOG_DIR
 from tests.e2e.helpers import database_truth, free_seats, place
 
@@ -38,9 +38,9 @@ def quiet_stack(start_stack):
 @pytest.fixture
 def muted_publish():
     """Changes committed in this block are never published (a worker that died between commit and publish)."""
-    enrollment_changed.disconnect(dispatch_uid="realtime.publish")
+    item_changed.disconnect(dispatch_uid="realtime.publish")
     yield
-    enrollment_changed.connect(on_enrollment_changed, dispatch_uid="realtime.publish")
+    item_changed.connect(on_item_changed, dispatch_uid="realtime.publish")
 
 
 def test_a_change_committed_but_never_published(quiet_stack, dashboards, learner, muted_publish):

@@ -4,9 +4,9 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 
 from dashboard import enrollments
 from dashboard.models import Enrollment
-from dashboard.signals import enrollment_changed
+from config.live import item_changed
 from dashboard.wire import to_wire
-from realtime.publishing import on_enrollment_changed, publish_enrollment_update
+from realtime.publishing import on_item_changed, publish_item
 from tests.e2e.helpers import artifacts_dir
 from tests.e2e.conftest import in_thread, open_dashboard_as, tile, wait_live
 
@@ -63,7 +63,8 @@ def test_free_enrollment_goes_live_without_reload(page, live_server_url, worker,
     expect(page.locator("h1")).to_have_text(catalog["free"].course.title)
 
 
-def test_paid_seat_goes_live_after_payment(page, live_server_url, worker, catalog, learner):
+def test_paid_seat_goes_live_on_the_receipt_after_payment(page, live_server_url, worker, catalog, learner):
+    """Payment lands on the receipt, whose line turns ready in place; the dashboard then shows the seat active."""
     key = catalog["paid"].course.key
     open_dashboard_as(page, learner, live_server_url)
     page.click(f'[data-role="enroll"][data-course-id="{key}"]')
@@ -71,12 +72,25 @@ def test_paid_seat_goes_live_after_payment(page, live_server_url, worker, catalo
     assert not Enrollment.objects.filter(user=learner.user).exists()
 
     page.click('[data-role="pay"]')
+    expect(page.locator("h1")).to_contain_text("Order LP-")
     wait_live(page)
     mark_no_reload(page)
-    assert_pending_look(page, key)
-    page.screenshot(path=str(artifacts_dir() / "paid-pending.png"))
-    assert_active_look(page, key)
+    line = page.locator(f'.receipt-line[data-course-id="{key}"]')
+    go = line.locator('[data-role="go-to-course"]')
+    expect(line).to_have_attribute("data-status", "open")
+    expect(go).to_have_attribute("aria-disabled", "true")
+    expect(page.locator('[data-role="order-status"]')).to_have_text("Your seats are being prepared…")
+    page.screenshot(path=str(artifacts_dir() / "receipt-open.png"))
+
+    expect(line).to_have_attribute("data-status", "complete", timeout=20_000)
+    expect(go).to_have_attribute("href", f"/courses/{key}/")
+    expect(page.locator('[data-role="order-status"]')).to_have_text("All your seats are ready.")
     assert_no_reload(page)
+    assert page.evaluate("window.learnerDashboard.events.some(e => e.changed > 0)"), "updated over the socket"
+    page.screenshot(path=str(artifacts_dir() / "receipt-complete.png"))
+
+    page.click('a:has-text("Go to my courses")')
+    assert_active_look(page, key)
     page.screenshot(path=str(artifacts_dir() / "paid-active.png"))
 
 
@@ -146,11 +160,11 @@ def test_lost_publish_converges_on_the_heartbeat(page, live_server_url, catalog,
     open_dashboard_as(page, learner, live_server_url)
     mark_no_reload(page)
 
-    enrollment_changed.disconnect(dispatch_uid="realtime.publish")
+    item_changed.disconnect(dispatch_uid="realtime.publish")
     try:
         in_thread(enrollments.activate, enrollment.pk)  # committed, never published
     finally:
-        enrollment_changed.connect(on_enrollment_changed, dispatch_uid="realtime.publish")
+        item_changed.connect(on_item_changed, dispatch_uid="realtime.publish")
 
     assert_active_look(page, key)
     assert last_source(page) == "catchup"
@@ -165,16 +179,16 @@ def test_duplicate_and_older_events_do_not_change_the_tile(page, live_server_url
     open_dashboard_as(page, learner, live_server_url)  # caught up at version 1, pending
     seen = page.evaluate("window.learnerDashboard.events.length")
 
-    enrollment_changed.disconnect(dispatch_uid="realtime.publish")  # we publish by hand below
+    item_changed.disconnect(dispatch_uid="realtime.publish")  # we publish by hand below
     try:
         failed = in_thread(enrollments.fail, enrollment.pk, "Platform down.")  # version 2
         in_thread(enrollments.retry, enrollment.pk)  # version 3
         active = in_thread(enrollments.activate, enrollment.pk)  # version 4
     finally:
-        enrollment_changed.connect(on_enrollment_changed, dispatch_uid="realtime.publish")
+        item_changed.connect(on_item_changed, dispatch_uid="realtime.publish")
     newest, older = to_wire(active), to_wire(failed)
     for wire in (newest, older, newest):  # newest, then an older one, then the newest again
-        assert in_thread(publish_enrollment_update, learner.user.pk, wire, wire["version"])
+        assert in_thread(publish_item, learner.user.pk, "enrollment", wire)
 
     page.wait_for_function(
         f"window.learnerDashboard.events.slice({seen}).filter(e => e.source === 'push').length >= 3"

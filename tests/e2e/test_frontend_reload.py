@@ -23,9 +23,13 @@ OLD_BUILD_ONCE = """
 if (!sessionStorage.getItem("test.oldBuildServed")) {
   sessionStorage.setItem("test.oldBuildServed", "1");
   new MutationObserver((changes, observer) => {
-    const tiles = document.getElementById("tiles");
-    if (tiles) { tiles.dataset.frontendBuild = "%s"; observer.disconnect(); }
-  }).observe(document, { childList: true, subtree: true });
+    const start = document.getElementById("live-state");
+    try {
+      const state = JSON.parse(start.textContent);
+      start.textContent = JSON.stringify({ ...state, build: "%s" });
+      observer.disconnect();
+    } catch (notYet) {}  // not parsed yet, or only in part
+  }).observe(document, { childList: true, subtree: true, characterData: true });
 }
 """ % OLD_BUILD
 
@@ -37,7 +41,14 @@ def open_as_an_old_build(page: Page, learner, live_server_url: str) -> None:
 
 
 def page_build(page: Page) -> str:
-    return page.locator("#tiles").get_attribute("data-frontend-build")
+    return page.evaluate('JSON.parse(document.getElementById("live-state").textContent).build')
+
+
+def wait_for_current_build(page: Page) -> None:
+    page.wait_for_function(
+        'JSON.parse(document.getElementById("live-state")?.textContent ?? "{}").build === %r' % settings.FRONTEND_BUILD,
+        timeout=15_000,
+    )
 
 
 def test_a_calm_page_on_an_old_build_reloads_itself_once(page, live_server_url, catalog, learner):
@@ -46,7 +57,7 @@ def test_a_calm_page_on_an_old_build_reloads_itself_once(page, live_server_url, 
     in_thread(enrollments.activate, enrollment.pk)
 
     open_as_an_old_build(page, learner, live_server_url)
-    expect(page.locator("#tiles")).to_have_attribute("data-frontend-build", settings.FRONTEND_BUILD, timeout=15_000)
+    wait_for_current_build(page)
     wait_live(page)
     page.evaluate("window.__sameDocument = true")
     expect(page.locator('[data-role="update-notice"]')).to_be_hidden()
@@ -67,7 +78,7 @@ def test_a_page_with_a_pending_seat_says_so_and_reloads_once_it_is_ready(page, l
     page.screenshot(path=str(artifacts_dir() / "update-notice.png"))
 
     in_thread(enrollments.activate, enrollment.pk)
-    expect(page.locator("#tiles")).to_have_attribute("data-frontend-build", settings.FRONTEND_BUILD, timeout=15_000)
+    wait_for_current_build(page)
     assert page.evaluate("window.__sameDocument === undefined"), "reloaded"
     expect(page.locator(tile(page, seat.course.key, "active"))).to_be_visible()
     expect(notice).to_be_hidden()

@@ -15,9 +15,9 @@ from django.test.utils import override_settings
 
 from commerce import checkout, dispatch, fulfillment
 from commerce.models import Seat
+from config import live
 from dashboard import selectors
 from dashboard.models import Course, Enrollment
-from dashboard.signals import enrollment_changed
 from dashboard.wire import to_wire
 
 SCENARIOS = ["success", "failure", "fail-then-succeed", "duplicate", "out-of-order", "burst"]
@@ -124,8 +124,7 @@ class Command(BaseCommand):
         return selectors.enrollment_of(self.user.pk, course.pk)
 
     def redeliver(self, enrollment: Enrollment) -> None:
-        wire = to_wire(enrollment)
-        enrollment_changed.send(sender=Enrollment, user_id=self.user.pk, enrollment=wire, version=wire["version"])
+        live.announce("enrollment", self.user.pk, to_wire(enrollment))
 
     def wait(self) -> None:
         if self.delay:

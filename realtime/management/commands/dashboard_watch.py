@@ -6,6 +6,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from realtime import protocol
 from realtime.client import DashboardClient
 from realtime.sessions import session_cookie_for
 
@@ -23,12 +24,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, url: str, since: int | None, raw: bool, seconds: float | None,
                **options) -> None:
-        from dashboard.selectors import current_version
+        from realtime.items import clock
 
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No learner called {username!r}.")
-        start = current_version(user.pk) if since is None else since
+        start = clock().current_version(user.pk) if since is None else since
         client = DashboardClient(url, session_cookie_for(user), since=start, on_message=self.show_raw if raw else self.show)
         if not raw:
             self.stdout.write(f"Watching {username} (user {user.pk}) at {url}, catching up from version {start}. "
@@ -52,10 +53,11 @@ class Command(BaseCommand):
         at = datetime.now().strftime("%H:%M:%S.%f")[:-3]
         kind = message.get("type")
         if kind == "catchup":
-            lines = [f"{at}  catch-up to version {message['version']}: {len(message['enrollments'])} change(s)"]
-            lines += [f"{'':14}{describe(e)}" for e in message["enrollments"]]
-        elif kind == "enrollment.updated":
-            lines = [f"{at}  update v{message['version']}: {describe(message['enrollment'])}"]
+            entries = protocol.items_in(message)
+            lines = [f"{at}  catch-up to version {message['version']}: {len(entries)} change(s)"]
+            lines += [f"{'':14}{describe(entry)}" for entry in entries]
+        elif kind in ("item.updated", "enrollment.updated"):
+            lines = [f"{at}  update v{message['version']}: {describe(entry)}" for entry in protocol.items_in(message)]
         elif kind == "heartbeat":
             lines = [f"{at}  heartbeat, learner at version {message['version']}"]
         elif kind == "error":
@@ -66,6 +68,8 @@ class Command(BaseCommand):
         self.stdout.flush()
 
 
-def describe(enrollment: dict) -> str:
-    reason = f" ({enrollment['failure_reason']})" if enrollment.get("failure_reason") else ""
-    return f"{enrollment['course_id']} [{enrollment['mode']}] is {enrollment['status'].upper()}{reason} (v{enrollment['version']})"
+def describe(entry: dict) -> str:
+    item = entry["item"]
+    reason = f" ({item['failure_reason']})" if item.get("failure_reason") else ""
+    mode = f" [{item['mode']}]" if item.get("mode") else ""
+    return f"{entry['kind']} {entry['key']}{mode} is {str(item.get('status', 'changed')).upper()}{reason} (v{item['version']})"

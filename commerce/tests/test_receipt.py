@@ -1,0 +1,60 @@
+"""An order is a live item: every change takes the learner's next version and is announced; the receipt shows it."""
+import pytest
+
+from commerce import checkout, fulfillment, orders
+from commerce.models import Order
+from config.live import item_changed
+from dashboard.tests.factories import make_user
+from realtime import items
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def announced():
+    """(kind, key, status, version) of every item announced after commit."""
+    seen: list[tuple] = []
+
+    def receiver(sender, kind, user_id, item, **kwargs):
+        key = item.get("number") or item.get("course_id")
+        seen.append((kind, key, item["status"], item["version"]))
+
+    item_changed.connect(receiver, dispatch_uid="test.announced")
+    yield seen
+    item_changed.disconnect(dispatch_uid="test.announced")
+
+
+def test_each_order_change_is_announced_with_the_learners_next_version(user_client, free_seat, enqueued, announced):
+    number = checkout.checkout(user_client.user.pk, free_seat.course.key, "audit").order.number
+    fulfillment.fulfill(number)
+    order_changes = [change for change in announced if change[0] == "order"]
+    assert [(status, version) for _, _, status, version in order_changes] == [("open", 1), ("complete", 4)]
+    assert [change[0] for change in announced] == ["order", "enrollment", "enrollment", "order"]
+    assert [change[3] for change in announced] == [1, 2, 3, 4], "one clock for every kind"
+
+
+def test_the_catch_up_carries_orders_and_enrollments_in_version_order(user_client, paid_seat, enqueued):
+    user_id = user_client.user.pk
+    order = checkout.checkout(user_id, paid_seat.course.key, "verified").order
+    snapshot = items.changed_since(user_id, 0)
+    assert snapshot.version == 1
+    assert snapshot.items == [{"kind": "order", "key": order.number, "item": snapshot.items[0]["item"]}]
+    wire = snapshot.items[0]["item"]
+    assert wire["status"] == "pending" and wire["payment_url"] == f"/checkout/pay/{order.number}/"
+    assert [line["course_id"] for line in wire["lines"]] == [paid_seat.course.key]
+
+    with pytest.raises(orders.IllegalOrderTransition):
+        orders.move(Order.objects.get(pk=order.pk), Order.Status.COMPLETE)
+    assert items.changed_since(user_id, 1).items == [], "a refused move changes nothing"
+
+
+def test_the_receipt_shows_each_line_and_is_the_learners_own(user_client, client, free_seat, enqueued):
+    number = checkout.checkout(user_client.user.pk, free_seat.course.key, "audit").order.number
+    html = user_client.get(f"/orders/{number}/").content.decode()
+    assert f"Order {number}" in html and free_seat.course.title in html
+    assert f'data-course-id="{free_seat.course.key}" data-status="open"' in html
+    assert 'id="live-state"' in html
+
+    client.force_login(make_user())
+    assert client.get(f"/orders/{number}/").status_code == 404
+    assert user_client.get("/orders/LP-NOSUCH/").status_code == 404

@@ -13,9 +13,33 @@ from commerce.wire import to_wire
 from dashboard.models import Enrollment
 
 
-class OrderIn(serializers.Serializer):
+class LineIn(serializers.Serializer):
     course_id = serializers.CharField(max_length=255)
     mode = serializers.ChoiceField(choices=Enrollment.Mode.choices)
+
+
+class OrderIn(serializers.Serializer):
+    """One seat (``course_id`` and ``mode``), several in one order (``lines``), or a program's (``program_id``)."""
+
+    course_id = serializers.CharField(max_length=255, required=False)
+    mode = serializers.ChoiceField(choices=Enrollment.Mode.choices, required=False)
+    lines = LineIn(many=True, required=False, min_length=1, max_length=checkout.MAX_LINES)
+    program_id = serializers.CharField(max_length=255, required=False)
+
+    def validate(self, data: dict) -> dict:
+        given = [name for name in ("course_id", "lines", "program_id") if name in data]
+        if len(given) != 1:
+            raise serializers.ValidationError({"course_id": ["Send course_id and mode, lines, or program_id."]})
+        if "course_id" in data and "mode" not in data:
+            raise serializers.ValidationError({"mode": ["This field is required."]})
+        return data
+
+    def seats(self) -> list:
+        data = self.validated_data
+        if "program_id" in data:
+            return checkout.program_seats(data["program_id"])
+        lines = data.get("lines") or [data]
+        return [checkout.find_seat(line["course_id"], line["mode"]) for line in lines]
 
 
 class OrderLineOut(serializers.Serializer):
@@ -23,6 +47,7 @@ class OrderLineOut(serializers.Serializer):
     course_title = serializers.CharField()
     mode = serializers.ChoiceField(choices=Enrollment.Mode.choices)
     status = serializers.ChoiceField(choices=OrderLine.Status.choices)
+    failure_reason = serializers.CharField(allow_blank=True)
     url = serializers.CharField()
 
 
@@ -51,7 +76,7 @@ class OrderCreateView(APIView):
     def post(self, request: Request) -> Response:
         incoming = OrderIn(data=request.data)
         incoming.is_valid(raise_exception=True)
-        result = checkout.checkout(request.user.pk, incoming.validated_data["course_id"], incoming.validated_data["mode"])
+        result = checkout.checkout_seats(request.user.pk, incoming.seats())
         return Response(
             to_wire(result.order),
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,

@@ -1,8 +1,8 @@
-"""Checkout: turn a learner's choice of seat into an order, and place it.
+"""Checkout: turn a learner's choice of seats (one course, or a program's) into an order, and place it.
 
-Placing an order (at once for a free seat, on the payment notification for a
-paid one) makes the learner's enrollment pending in the same transaction and
-enqueues ``fulfill_order`` once that transaction has committed.
+Placing an order (at once when it is free, on the payment notification when
+it has a price) makes the learner's enrollments pending in the same
+transaction and enqueues ``fulfill_order`` once that transaction has committed.
 """
 import logging
 import secrets
@@ -13,12 +13,14 @@ from django.db import transaction
 
 from commerce import dispatch, orders
 from commerce import selectors as order_selectors
-from commerce.models import Order, Seat
+from commerce.models import Order, OrderLine, Program, Seat
 from config.errors import DomainError
 from config.logcontext import order_context
 from dashboard import enrollments, selectors
 
 logger = logging.getLogger(__name__)
+
+MAX_LINES = 20
 
 
 class CheckoutError(DomainError):
@@ -44,31 +46,63 @@ def find_seat(course_key: str, mode: str) -> Seat:
     return seats[mode]
 
 
-def checkout(user_id: int, course_key: str, mode: str, *, enqueue: bool = True) -> CheckoutResult:
-    """Create an order for the seat, or return the learner's existing one for that course.
+def program_seats(program_key: str) -> list[Seat]:
+    program = Program.objects.filter(key=program_key).first()
+    if program is None:
+        raise CheckoutError("program_id", f"There is no program {program_key!r} for sale.")
+    return list(program.seats.select_related("course").order_by("course__title"))
 
-    A learner who already holds the course, has it pending or awaits payment
-    for it gets that order back and nothing new is created; an order whose
-    fulfillment failed is retried. ``enqueue=False`` leaves fulfillment to the
-    caller (the QA simulator drives it itself).
+
+def checkout(user_id: int, course_key: str, mode: str, *, enqueue: bool = True) -> CheckoutResult:
+    """Check out one seat (see ``checkout_seats``)."""
+    return checkout_seats(user_id, [find_seat(course_key, mode)], enqueue=enqueue)
+
+
+def checkout_seats(user_id: int, seats: list[Seat], *, enqueue: bool = True) -> CheckoutResult:
+    """Create one order with a line per seat, leaving out the seats the learner already has.
+
+    A seat the learner holds, has pending or awaits payment for is left out;
+    one whose line failed is retried in its order (that line only). When no
+    seat is left, the order of the first one is returned and nothing new is
+    created. ``enqueue=False`` leaves fulfillment to the caller (the QA
+    simulator drives it itself).
     """
-    seat = find_seat(course_key, mode)
+    if not seats or len(seats) > MAX_LINES:
+        raise CheckoutError("lines", f"An order has 1 to {MAX_LINES} lines.")
+    if len({seat.course_id for seat in seats}) != len(seats):
+        raise CheckoutError("lines", "Each course may appear once in an order.")
     with transaction.atomic():
         # Serialize one learner's checkouts so a double click cannot create two orders.
         get_user_model().objects.select_for_update().filter(pk=user_id).first()
-        existing = order_selectors.latest_order_for_course(user_id, seat.course_id)
-        enrollment = selectors.enrollment_of(user_id, seat.course_id)
-        if existing is not None:
-            if existing.status == Order.Status.FULFILLMENT_ERROR:
-                _retry(existing, enqueue)
-                return CheckoutResult(existing, created=False)
-            if existing.status == Order.Status.PENDING or selectors.holds(enrollment):
-                return CheckoutResult(existing, created=False)
-        order = orders.create(_new_order_number(), user_id, seat)
-        logger.info("order %s created for user %s: %s", order.number, user_id, seat)
-        if order.status == Order.Status.OPEN:  # a free seat: placed at once
-            _placed(order, [seat], enqueue)
+        new_seats, existing_orders = [], []
+        for seat in seats:
+            existing = _existing_order(user_id, seat, enqueue)
+            if existing is None:
+                new_seats.append(seat)
+            else:
+                existing_orders.append(existing)
+        if not new_seats:
+            return CheckoutResult(existing_orders[0], created=False)
+        order = orders.create(_new_order_number(), user_id, new_seats)
+        logger.info("order %s created for user %s: %s", order.number, user_id, ", ".join(map(str, new_seats)))
+        if order.status == Order.Status.OPEN:  # free: placed at once
+            _placed(order, new_seats, enqueue)
         return CheckoutResult(order, created=True)
+
+
+def _existing_order(user_id: int, seat: Seat, enqueue: bool) -> Order | None:
+    """The order that already covers the learner's seat in this course (retrying its line
+    if that failed), or None when the seat is to be bought."""
+    existing = order_selectors.latest_order_for_course(user_id, seat.course_id)
+    if existing is None:
+        return None
+    line = existing.lines.select_related("seat__course").get(seat__course_id=seat.course_id)
+    if line.status == OrderLine.Status.FULFILLMENT_ERROR:
+        _retry(existing, line, enqueue)
+        return existing
+    if existing.status == Order.Status.PENDING or selectors.holds(selectors.enrollment_of(user_id, seat.course_id)):
+        return existing
+    return None
 
 
 def place(order: Order, *, enqueue: bool = True) -> None:
@@ -89,11 +123,13 @@ def _placed(order: Order, seats: list[Seat], enqueue: bool) -> None:
         transaction.on_commit(lambda: dispatch.send(order.number))
 
 
-def _retry(order: Order, enqueue: bool) -> None:
-    for line in order.lines.select_related("seat__course"):
-        enrollments.start(order.user_id, line.seat.course, line.seat.mode)
+def _retry(order: Order, line: OrderLine, enqueue: bool) -> None:
+    """The learner retries one failed line: its seat is pending again and only it is fulfilled anew."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    enrollments.start(order.user_id, line.seat.course, line.seat.mode)
+    orders.reopen_line(order, line)
     orders.mark_due(order.number, delay_seconds=0)
-    logger.info("order %s: fulfillment retried at the learner's request", order.number)
+    logger.info("order %s: %s retried at the learner's request", order.number, line.seat.course.key)
     if enqueue:
         transaction.on_commit(lambda: dispatch.send(order.number))
 

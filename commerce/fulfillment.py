@@ -1,25 +1,31 @@
-"""Fulfillment: make a placed order's enrollments active, or record why not.
+"""Fulfillment: make a placed order's seats active, each line on its own, or record why not.
 
-It asks the course platform (commerce.platform) to enroll the learner, then
-activates the enrollments and completes the order in one transaction. What to
-do after a failure is commerce.retries' business.
+It asks the course platform (commerce.platform) for every open line at once
+and, as each answers, activates that seat's enrollment and completes its line
+in a transaction of its own: one slow or failing course holds none of the
+others back, and a later attempt redoes only the lines still open. The order
+is complete when every line is. What to do after a failure is
+commerce.retries' business.
 
 The enrollment "module" of the reference shop claims every course-seat line;
 this project sells nothing else, so every line is a seat. Fulfillment is
-idempotent: an order already complete is left alone.
+idempotent: a complete line or order is left alone.
 """
 import logging
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from enum import Enum
 
 from django.db import transaction
 
 from commerce import orders
+from commerce.models import Order, OrderLine
 from commerce.platform import platform
-from commerce.models import Order
 from dashboard import enrollments, selectors
 from dashboard.models import Enrollment
 
 logger = logging.getLogger(__name__)
+LineStatus = OrderLine.Status
 
 
 class Outcome(str, Enum):
@@ -30,39 +36,82 @@ class Outcome(str, Enum):
 
 
 def fulfill(order_number: str) -> Outcome:
-    """Activate the order's enrollments and complete it. Raises TransientFulfillmentError."""
+    """Fulfill the order's open lines. Raises the first line's error (TransientFulfillmentError)
+    after every other line had its chance; the lines that succeeded stay done."""
     order = Order.objects.filter(number=order_number).first()
     if order is None or order.status == Order.Status.PENDING:
         logger.warning("order %s: not placed, nothing to fulfill", order_number)
         return Outcome.NOT_PLACED
-    if order.status == Order.Status.COMPLETE:
-        logger.info("order %s: already complete", order_number)
+    lines = list(order.lines.filter(status=LineStatus.OPEN).select_related("seat__course"))
+    if order.status == Order.Status.COMPLETE or not lines:
+        logger.info("order %s: nothing left to fulfill", order_number)
         return Outcome.ALREADY_DONE
 
-    platform().enroll(order_number)
-
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(number=order_number)
-        if order.status == Order.Status.COMPLETE:
-            return Outcome.ALREADY_DONE
-        for line in order.lines.select_related("seat"):
-            enrollments.activate_pending(order.user_id, line.seat.course_id)
-        orders.move(order, Order.Status.COMPLETE)
+    errors = []
+    for line, error in _ask_platform(order_number, lines):
+        if error is None:
+            _line_fulfilled(order_number, line.pk)
+        else:
+            logger.warning("order %s: %s failed: %s", order_number, line.seat.course.key, error)
+            errors.append(error)
+    if errors:
+        raise errors[0]
     logger.info("order %s: fulfilled", order_number)
     return Outcome.FULFILLED
 
 
+def _ask_platform(order_number: str, lines: list[OrderLine]) -> Iterator[tuple[OrderLine, Exception | None]]:
+    """Ask the platform for every line at once; yield each line with its error (or None) as it answers."""
+    attempts = {line.pk: orders.count_attempt(line) for line in lines}
+    if len(lines) == 1:  # the common case: no thread needed
+        line = lines[0]
+        try:
+            platform().enroll(order_number, line.seat.course.key, attempts[line.pk])
+        except Exception as error:  # handed to the caller like a thread's error
+            yield line, error
+        else:
+            yield line, None
+        return
+    with ThreadPoolExecutor(max_workers=len(lines), thread_name_prefix="platform") as pool:
+        asked = {
+            pool.submit(platform().enroll, order_number, line.seat.course.key, attempts[line.pk]): line
+            for line in lines
+        }
+        for answer in as_completed(asked):
+            yield asked[answer], answer.exception()
+
+
+def _line_fulfilled(order_number: str, line_id: int) -> None:
+    """Activate the line's seat and complete it; the order too when it was the last one open."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(number=order_number)
+        line = order.lines.select_related("seat").get(pk=line_id)
+        if line.status != LineStatus.OPEN:
+            return
+        enrollments.activate_pending(order.user_id, line.seat.course_id)
+        others = [status for pk, status in order.lines.values_list("pk", "status") if pk != line_id]
+        if all(status == LineStatus.COMPLETE for status in others):
+            orders.move(order, Order.Status.COMPLETE)
+        elif LineStatus.OPEN in others:
+            orders.complete_line(order, line)
+        else:  # the others are done, some failed for good: the order shows it
+            orders.complete_line(order, line)
+            failed = order.lines.filter(status=LineStatus.FULFILLMENT_ERROR).first()
+            orders.move(order, Order.Status.FULFILLMENT_ERROR, failed.failure_reason)
+
+
 def give_up(order_number: str, reason: str) -> Outcome:
-    """After the last retry: the order is in fulfillment_error, its enrollments failed."""
+    """After the last retry: the open lines fail with ``reason`` (their enrollments too); the order
+    is in fulfillment_error. Lines already complete keep their seats."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(number=order_number)
         if order.status == Order.Status.COMPLETE:
             return Outcome.ALREADY_DONE
-        if order.status == Order.Status.OPEN:
-            orders.move(order, Order.Status.FULFILLMENT_ERROR, reason)
-        for line in order.lines.select_related("seat"):
+        for line in order.lines.filter(status=LineStatus.OPEN).select_related("seat"):
             enrollment = selectors.enrollment_of(order.user_id, line.seat.course_id)
             if enrollment is not None and enrollment.status == Enrollment.Status.PENDING:
                 enrollments.fail(enrollment.pk, reason)
+        if order.status == Order.Status.OPEN:
+            orders.move(order, Order.Status.FULFILLMENT_ERROR, reason)
     logger.error("order %s: fulfillment failed for good: %s", order_number, reason)
     return Outcome.FAILED

@@ -26,10 +26,28 @@ class Seat(models.Model):
         return f"{self.course.key} {self.mode} {self.price} {self.currency}"
 
 
+class Program(models.Model):
+    """Seats sold together: one order with a line per seat, each fulfilled on its own.
+
+    Its price is the sum of its seats' prices; a program of free seats is free.
+    """
+
+    key = models.CharField(max_length=255, unique=True, help_text="program-v1:Org+Name+Run")
+    title = models.CharField(max_length=255)
+    seats = models.ManyToManyField(Seat, related_name="programs")
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class Order(models.Model):
     """Statuses follow the reference shop: pending (awaiting payment) -> open
-    (placed, being fulfilled) -> complete | fulfillment_error, and
-    fulfillment_error -> complete when a retry succeeds."""
+    (placed, being fulfilled) -> complete (every line is) | fulfillment_error
+    (a line failed for good), and fulfillment_error -> open when the learner
+    retries a failed line."""
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -70,6 +88,9 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
+    """One seat of an order, fulfilled on its own: open -> complete | fulfillment_error,
+    and fulfillment_error -> open when the learner retries that course."""
+
     class Status(models.TextChoices):
         OPEN = "open"
         COMPLETE = "complete"
@@ -79,6 +100,11 @@ class OrderLine(models.Model):
     seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="+")
     price = models.DecimalField(max_digits=10, decimal_places=2)
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.OPEN)
+    failure_reason = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Times fulfillment asked the course platform for it.")
+
+    class Meta:
+        ordering = ["pk"]
 
     def __str__(self) -> str:
         return f"{self.order.number}: {self.seat}"

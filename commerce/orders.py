@@ -1,16 +1,22 @@
-"""The order state machine: the one place an order's status changes (and its next
+"""The order state machine: the one place an order or its lines change (and its next
 fulfillment attempt's due time, ``mark_due``).
 
-An order is a live item (``commerce.live``): every change takes the learner's
-next version and is announced after commit, so an open receipt updates in place.
-
-    (new)             -> pending | open     (a paid seat awaits payment; a free one is placed at once)
+    (new)             -> pending | open     (seats to pay for await payment; free ones are placed at once)
     pending           -> open               (paid: the order is placed)
-    open              -> complete | fulfillment_error
-    fulfillment_error -> complete           (a retry succeeded)
+    open              -> complete           (every line is complete)
+    open              -> fulfillment_error  (a line failed for good; the others keep their outcome)
+    fulfillment_error -> open               (the learner retries a failed line)
+    fulfillment_error -> complete           (the last failed line succeeded after all)
+
+A line goes open -> complete | fulfillment_error on its own, and back to open
+when its course is retried. An order is a live item (``commerce.live``): every
+change takes the learner's next version and is announced after commit, so an
+open receipt updates in place.
 """
 from datetime import timedelta
+from decimal import Decimal
 
+from django.db.models import F
 from django.utils import timezone
 
 from commerce import wire
@@ -19,11 +25,12 @@ from config import live
 from dashboard import clock
 
 Status = Order.Status
+LineStatus = OrderLine.Status
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.PENDING: frozenset({Status.OPEN}),
     Status.OPEN: frozenset({Status.COMPLETE, Status.FULFILLMENT_ERROR}),
-    Status.FULFILLMENT_ERROR: frozenset({Status.COMPLETE}),
+    Status.FULFILLMENT_ERROR: frozenset({Status.OPEN, Status.COMPLETE}),
     Status.COMPLETE: frozenset(),
 }
 
@@ -33,27 +40,31 @@ class IllegalOrderTransition(Exception):
         super().__init__(f"order {number} cannot go from {current} to {target}")
 
 
-def create(number: str, user_id: int, seat: Seat) -> Order:
-    """A new order for one seat, with its line. A free seat's order is placed (open, its first
-    fulfillment attempt due) in the same insert; a paid one waits for payment (pending)."""
+def create(number: str, user_id: int, seats: list[Seat]) -> Order:
+    """A new order with a line per seat. A free order is placed (open, its first fulfillment
+    attempt due) in the same insert; one with a price waits for payment (pending)."""
     now = timezone.now()
-    placed = {"status": Status.OPEN, "placed_at": now, "fulfillment_due_at": now} if seat.is_free else {}
+    total = sum((seat.price for seat in seats), Decimal("0"))
+    placed = {"status": Status.OPEN, "placed_at": now, "fulfillment_due_at": now} if total == 0 else {}
     order = Order.objects.create(
-        number=number, user_id=user_id, total=seat.price, currency=seat.currency, version=clock.bump(user_id), **placed
+        number=number, user_id=user_id, total=total, currency=seats[0].currency, version=clock.bump(user_id), **placed
     )
-    line = OrderLine.objects.create(order=order, seat=seat, price=seat.price)
-    _announce(order, [line])
+    lines = OrderLine.objects.bulk_create([OrderLine(order=order, seat=seat, price=seat.price) for seat in seats])
+    _announce(order, lines)
     return order
 
 
 def move(order: Order, target: str, reason: str = "") -> None:
-    """Set ``order`` (locked by the caller) and its lines to ``target`` and save."""
+    """Set ``order`` (locked by the caller) to ``target`` and save.
+
+    Complete completes every line; fulfillment_error fails the lines still open, with ``reason``.
+    """
     if target not in TRANSITIONS[order.status]:
         raise IllegalOrderTransition(order.number, order.status, target)
     order.status = target
     order.failure_reason = reason if target == Status.FULFILLMENT_ERROR else ""
     now = timezone.now()
-    if target == Status.OPEN:
+    if target == Status.OPEN and order.placed_at is None:
         # A placed order's first fulfillment attempt is due at once; recorded in
         # this write rather than in another one after the task is enqueued.
         order.placed_at = order.fulfillment_due_at = now
@@ -61,19 +72,47 @@ def move(order: Order, target: str, reason: str = "") -> None:
         order.fulfilled_at = now
     order.version = clock.bump(order.user_id)
     order.save(update_fields=["status", "failure_reason", "placed_at", "fulfilled_at", "fulfillment_due_at", "version"])
-    line_status = {
-        Status.COMPLETE: OrderLine.Status.COMPLETE,
-        Status.FULFILLMENT_ERROR: OrderLine.Status.FULFILLMENT_ERROR,
-    }.get(target)
-    if line_status:
-        order.lines.update(status=line_status)
+    if target == Status.COMPLETE:
+        order.lines.exclude(status=LineStatus.COMPLETE).update(status=LineStatus.COMPLETE, failure_reason="")
+    elif target == Status.FULFILLMENT_ERROR:
+        order.lines.filter(status=LineStatus.OPEN).update(status=LineStatus.FULFILLMENT_ERROR, failure_reason=reason)
     _announce(order)
+
+
+def complete_line(order: Order, line: OrderLine) -> None:
+    """One line of ``order`` (locked by the caller) is fulfilled while others are not yet."""
+    _set_line(order, line, LineStatus.COMPLETE)
+
+
+def reopen_line(order: Order, line: OrderLine) -> None:
+    """The learner retries a failed line: it is open again, and so is the order."""
+    if order.status != Status.FULFILLMENT_ERROR:
+        _set_line(order, line, LineStatus.OPEN)
+        return
+    line.status, line.failure_reason = LineStatus.OPEN, ""
+    line.save(update_fields=["status", "failure_reason"])
+    move(order, Status.OPEN)
+
+
+def count_attempt(line: OrderLine) -> int:
+    """Record that fulfillment asks the platform for this line (as just read) once more; returns
+    the attempt's number (1-based). Two duplicate deliveries may count the same number: harmless."""
+    OrderLine.objects.filter(pk=line.pk).update(attempts=F("attempts") + 1)
+    return line.attempts + 1
 
 
 def mark_due(order_number: str, delay_seconds: float) -> None:
     """Record when the queued attempt for this order should run."""
     due = timezone.now() + timedelta(seconds=delay_seconds)
     Order.objects.filter(number=order_number).update(fulfillment_due_at=due)
+
+
+def _set_line(order: Order, line: OrderLine, status: str) -> None:
+    line.status, line.failure_reason = status, ""
+    line.save(update_fields=["status", "failure_reason"])
+    order.version = clock.bump(order.user_id)
+    order.save(update_fields=["version"])
+    _announce(order)
 
 
 def _announce(order: Order, lines: list[OrderLine] | None = None) -> None:

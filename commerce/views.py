@@ -15,15 +15,20 @@ from commerce.wire import to_wire
 @login_required
 @require_POST
 def checkout_page(request: HttpRequest) -> HttpResponse:
+    program = request.POST.get("program_id")
     try:
-        result = checkout.checkout(
-            request.user.pk, request.POST.get("course_id", ""), request.POST.get("mode", "")
-        )
+        if program:
+            seats = checkout.program_seats(program)
+        else:
+            seats = [checkout.find_seat(request.POST.get("course_id", ""), request.POST.get("mode", ""))]
+        result = checkout.checkout_seats(request.user.pk, seats)
     except checkout.CheckoutError as error:
         messages.error(request, error.message)
         return redirect("dashboard")
     if result.order.status == Order.Status.PENDING:
         return redirect("demo-pay", number=result.order.number)
+    if program:  # several seats: the receipt shows each one going live
+        return redirect("receipt", number=result.order.number)
     return redirect("dashboard")
 
 

@@ -11,6 +11,7 @@ class OrderLineWire(TypedDict):
     course_title: str
     mode: str
     status: str
+    failure_reason: str
     url: str
 
 
@@ -47,6 +48,7 @@ def to_wire(order: Order, lines: list[OrderLine] | None = None) -> OrderWire:
                 course_title=line.seat.course.title,
                 mode=line.seat.mode,
                 status=line.status,
+                failure_reason=line.failure_reason,
                 url=reverse("course-home", args=[line.seat.course.key]),
             )
             for line in sorted(lines, key=lambda line: line.pk)

@@ -23,6 +23,7 @@ STATUS = {
     "already_paid": 409,
     "replayed": 409,
     "illegal_transition": 409,
+    "not_active": 409,
 }
 
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "channels",
     "dashboard",
     "commerce",
+    "certificates",
     "realtime",
 ]
 
@@ -252,9 +253,21 @@ CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 4)
 COURSE_PLATFORM = os.environ.get("COURSE_PLATFORM", "commerce.platform.SimulatedPlatform")
 FULFILLMENT_DELAY_SECONDS = env_float("FULFILLMENT_DELAY_SECONDS", 2.0)
 FULFILLMENT_FAILURE_RATE = env_float("FULFILLMENT_FAILURE_RATE", 0.0)
+# The simulated platform rejects the first N attempts at these courses
+# ("course-v1:A+B+C=3,course-v1:D+E+F=1"): a course that fails for good in a
+# program, then works when the learner retries it.
+FULFILLMENT_FAILING_COURSES = {
+    key: int(count)
+    for key, _, count in (entry.rpartition("=") for entry in os.environ.get("FULFILLMENT_FAILING_COURSES", "").split(","))
+    if key
+}
 FULFILLMENT_MAX_RETRIES = env_int("FULFILLMENT_MAX_RETRIES", 5)
 FULFILLMENT_RETRY_BACKOFF_SECONDS = env_float("FULFILLMENT_RETRY_BACKOFF_SECONDS", 2.0)
 FULFILLMENT_RETRY_BACKOFF_MAX_SECONDS = env_float("FULFILLMENT_RETRY_BACKOFF_MAX_SECONDS", 600.0)
+# Certificates (certificates.renderer, simulated): generating one takes this
+# long, and fails for the listed course keys (comma-separated).
+CERTIFICATE_DELAY_SECONDS = env_float("CERTIFICATE_DELAY_SECONDS", 2.0)
+CERTIFICATE_FAILING_COURSES = {key for key in os.environ.get("CERTIFICATE_FAILING_COURSES", "").split(",") if key}
 # Getting attempts to the broker (commerce.dispatch, commerce.relay): every
 # worker's relay sends orders parked while the broker was down every
 # FULFILLMENT_RELAY_SECONDS, and every FULFILLMENT_SWEEP_SECONDS sends again an
@@ -284,7 +297,7 @@ EVENTS_SIGNING_KEY = os.environ.get("EVENTS_SIGNING_KEY", "")
 # What the push path carries: the learners' clock and every kind of live item,
 # registered by the app that owns it (config.live; realtime.items loads them).
 REALTIME_CLOCK = "dashboard.live.CLOCK"
-REALTIME_ITEM_KINDS = ["dashboard.live.ENROLLMENTS", "commerce.live.ORDERS"]
+REALTIME_ITEM_KINDS = ["dashboard.live.ENROLLMENTS", "commerce.live.ORDERS", "certificates.live.CERTIFICATES"]
 # How often the server tells each socket the learner's current version; a
 # client that sees a newer one than it has asks to catch up. This bounds how
 # long a page can miss an event whose publish was lost.

@@ -17,5 +17,6 @@ urlpatterns = [
     path("metrics", ops.metrics, name="metrics"),
     path("", include("dashboard.urls")),
     path("", include("commerce.urls")),
+    path("", include("certificates.urls")),
     path("", include("realtime.urls")),
 ]

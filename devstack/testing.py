@@ -1,6 +1,8 @@
 """Processes for tests: a pytest plugin (loaded by the root conftest).
 
 Fixtures
+    learner            a learner with a password and a logged-in session (realtime.testing.Learner)
+    make_learner       the same, as a factory, for tests with several learners
     stack_env          environment for child processes: the test database, Redis, queue
     worker             a real Celery worker process on the test database (session-wide)
     start_worker_with  start another worker with extra settings, stopped after the test
@@ -19,6 +21,7 @@ from django.conf import settings
 from config.settings import channel_layer_host
 from devstack.node import start_node
 from devstack.processes import ROOT, Process, free_port, start_daphne, start_redis, start_worker
+from realtime.testing import Learner
 
 LOG_DIR = ROOT / "var" / "log" / "tests"
 
@@ -35,6 +38,29 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
 
 
+@pytest.fixture
+def make_learner(db):
+    """A factory of learners, each with a password and a logged-in session (``Learner``)."""
+    from django.test import Client
+
+    from dashboard.tests.factories import PASSWORD, make_user
+
+    def make(username: str | None = None) -> Learner:
+        user = make_user(username or f"learner-{uuid.uuid4().hex[:8]}")
+        client = Client()
+        client.force_login(user)
+        return Learner(user, PASSWORD, client.cookies[settings.SESSION_COOKIE_NAME].value)
+
+    return make
+
+
+@pytest.fixture
+def learner(make_learner) -> Learner:
+    """A learner with a password and a logged-in session (needs a transactional database:
+    ``@pytest.mark.django_db(transaction=True)``)."""
+    return make_learner()
+
+
 @pytest.fixture(scope="session")
 def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
     from django.db import connection
@@ -48,6 +74,11 @@ def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
         FULFILLMENT_DELAY_SECONDS="1.5",  # long enough to see a pending tile
         FULFILLMENT_FAILURE_RATE="0",
         FULFILLMENT_RETRY_BACKOFF_SECONDS="0.2",
+        # A course the simulated platform rejects for the first 6 attempts (every
+        # automatic one), then accepts: tests/e2e/test_programs_live.py retries it.
+        FULFILLMENT_FAILING_COURSES="course-v1:E2E+FLAKY+2026=6",
+        CERTIFICATE_DELAY_SECONDS="1",
+        CERTIFICATE_FAILING_COURSES="course-v1:E2E+NOCERT+2026",
         # Workers that outlive a test keep their relay off: it would sweep
         # other tests' orders into their queue. A test's own stack turns it on.
         FULFILLMENT_RELAY_SECONDS="0",

@@ -1,9 +1,6 @@
 """Test helpers for the push path: a pytest plugin (loaded by the root conftest).
 
-Fixtures
-    learner            a learner with a password and a logged-in session (needs a
-                       transactional database: ``@pytest.mark.django_db(transaction=True)``)
-    make_learner       the same, as a factory, for tests with several learners
+Fixtures (``learner`` and ``make_learner`` come from devstack.testing)
     dashboard          (async) ``learner``'s dashboard socket, connected and caught up,
                        in-process through the WebSocket application on the real Redis layer
     live_dashboard     (async) the same over a real WebSocket to ``live_server_url``
@@ -19,7 +16,6 @@ Sockets
 import asyncio
 import json
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,26 +35,6 @@ class Learner:
     @property
     def cookie_header(self) -> str:
         return f"{settings.SESSION_COOKIE_NAME}={self.session_key}"
-
-
-@pytest.fixture
-def make_learner(db):
-    from django.test import Client
-
-    from dashboard.tests.factories import PASSWORD, make_user
-
-    def make(username: str | None = None) -> Learner:
-        user = make_user(username or f"learner-{uuid.uuid4().hex[:8]}")
-        client = Client()
-        client.force_login(user)
-        return Learner(user, PASSWORD, client.cookies[settings.SESSION_COOKIE_NAME].value)
-
-    return make
-
-
-@pytest.fixture
-def learner(make_learner) -> Learner:
-    return make_learner()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ dashboard app importing commerce.
 """
 from django import template
 
-from commerce.models import Seat
+from commerce.models import Program, Seat
 from dashboard import selectors
 
 register = template.Library()
@@ -21,4 +21,10 @@ def seat_catalog(context: template.Context) -> dict:
             seat.course_id, {"course": seat.course, "seats": [], "status": held.get(seat.course_id)}
         )
         entry["seats"].append(seat)
-    return {"courses": list(courses.values()), "csrf_token": context.get("csrf_token")}
+    programs = [
+        {"program": program, "seats": list(program.seats.all()),
+         "price": sum(seat.price for seat in program.seats.all()),
+         "held": all(seat.course_id in held for seat in program.seats.all())}
+        for program in Program.objects.prefetch_related("seats__course")
+    ]
+    return {"courses": list(courses.values()), "programs": programs, "csrf_token": context.get("csrf_token")}

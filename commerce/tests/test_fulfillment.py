@@ -65,11 +65,15 @@ def test_give_up_marks_error_and_failed_with_reason(open_order):
     assert enrollment.status == "failed" and enrollment.failure_reason == "The platform is down."
 
 
-def test_error_order_completes_on_later_success(open_order):
+def test_error_order_completes_when_the_learner_retries(open_order, free_seat):
+    from commerce import checkout
+
     fulfillment.give_up(open_order.number, "down")
-    Enrollment.objects.update(status="pending")
+    assert fulfillment.fulfill(open_order.number) == Outcome.ALREADY_DONE, "a late duplicate task redoes nothing"
+    assert checkout.checkout(open_order.user_id, free_seat.course.key, "audit").order == open_order
+    assert Order.objects.get().status == "open" and Enrollment.objects.get().status == "pending"
     assert fulfillment.fulfill(open_order.number) == Outcome.FULFILLED
-    assert Order.objects.get().status == "complete"
+    assert Order.objects.get().status == "complete" and Enrollment.objects.get().status == "active"
 
 
 def test_give_up_after_success_changes_nothing(open_order):
@@ -107,7 +111,7 @@ def test_database_errors_in_the_api_are_a_clear_503(user_client, free_seat, enqu
     def down(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr("commerce.checkout.checkout", down)
+    monkeypatch.setattr("commerce.checkout.checkout_seats", down)
     response = user_client.post(
         "/api/v1/orders/", {"course_id": free_seat.course.key, "mode": "audit"}, content_type="application/json"
     )

@@ -1,8 +1,8 @@
-// The learner dashboard: renders enrollment tiles (and the certificates they
-// lead to) as live items arrive. The connection is live.js's; the rules are
+// The learner dashboard: renders enrollment tiles, and the certificates of
+// their courses, as live items arrive. The connection is live.js's; the rules are
 // status.js's; this file only draws.
 import { setLink, startLive } from "./live.js";
-import { itemsOf, tileView } from "./status.js";
+import { certificateView, itemsOf, tileView } from "./status.js";
 
 const tilesRoot = document.getElementById("tiles");
 const announcer = document.querySelector('[data-role="announcer"]');
@@ -22,7 +22,7 @@ function newTile(enrollment) {
   tile.querySelector(".mode").textContent = enrollment.mode;
   tile.querySelector('[data-role="course-link"]').textContent = enrollment.course_title;
   tile.querySelector(".course-key").textContent = enrollment.course_id;
-  tile.querySelector('input[name="course_id"]').value = enrollment.course_id;
+  tile.querySelectorAll('input[name="course_id"]').forEach((input) => (input.value = enrollment.course_id));
   tile.querySelector('input[name="mode"]').value = enrollment.mode;
   tilesRoot.prepend(tile);
   emptyNote.hidden = true;
@@ -41,7 +41,25 @@ function renderEnrollment(enrollment) {
   tile.querySelector('[data-role="failure"]').hidden = !view.showFailure;
   tile.querySelector('[data-role="failure-reason"]').textContent = view.failureReason;
   tile.querySelector('[data-role="inactive-note"]').hidden = !view.showInactive;
+  tile.querySelector('[data-role="certificate"]').hidden = !view.showCertificate;
   if (previous !== view.status) announcer.textContent = view.announcement;
+}
+
+function renderCertificate(certificate) {
+  const tile = findTile(certificate.course_id);
+  if (!tile) return;
+  const view = certificateView(certificate);
+  const previous = tile.dataset.certificate;
+  tile.dataset.certificate = certificate.status;
+  const status = tile.querySelector('[data-role="certificate-status"]');
+  status.hidden = view.text === null;
+  status.textContent = view.text ?? "";
+  const download = tile.querySelector('[data-role="certificate-download"]');
+  download.hidden = view.href === null;
+  setLink(download, view.href);
+  tile.querySelector('[data-role="certificate-request"]').hidden = !view.canRequest;
+  if (view.requestLabel) tile.querySelector('[data-role="request-certificate"]').textContent = view.requestLabel;
+  if (previous !== certificate.status && view.text) announcer.textContent = `${certificate.course_title}: ${view.text}`;
 }
 
 // The staff debug panel (shown with ?debug=1): state, version and last events.
@@ -64,7 +82,7 @@ function renderDebug() {
 
 let live = null;
 live = startLive({
-  renderers: { enrollment: renderEnrollment },
+  renderers: { enrollment: renderEnrollment, certificate: renderCertificate },
   busy: (state) => itemsOf(state, "enrollment").some((enrollment) => enrollment.status === "pending"),
   onChange: renderDebug,
 });

@@ -18,6 +18,8 @@ function renderOrder(order) {
     row.dataset.status = line.status;
     row.querySelector('[data-role="line-badge"]').textContent = line.badge;
     setLink(row.querySelector('[data-role="go-to-course"]'), line.href);
+    row.querySelector('[data-role="line-failure"]').hidden = !line.showFailure;
+    row.querySelector('[data-role="line-failure-reason"]').textContent = line.failureReason;
   }
   if (changed) announcer.textContent = view.text;
 }

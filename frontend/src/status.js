@@ -125,6 +125,7 @@ export function tileView(enrollment) {
     showFailure: status === "failed",
     failureReason: enrollment.failure_reason || "We could not prepare your seat.",
     showInactive: status === "inactive",
+    showCertificate: active,
     announcement: announcementFor(enrollment),
   };
 }
@@ -139,6 +140,19 @@ function announcementFor({ status, course_title: title }) {
       return `Your seat in ${title} is being prepared.`;
     default:
       return `${title} is no longer active.`;
+  }
+}
+
+/** What an active tile shows for its certificate (null: none asked for yet). */
+export function certificateView(certificate) {
+  if (!certificate) return { text: null, href: null, canRequest: true, requestLabel: "Get your certificate" };
+  switch (certificate.status) {
+    case "ready":
+      return { text: "Your certificate is ready.", href: certificate.download_url, canRequest: false, requestLabel: null };
+    case "failed":
+      return { text: certificate.failure_reason, href: null, canRequest: true, requestLabel: "Try again" };
+    default:
+      return { text: "Generating your certificate…", href: null, canRequest: false, requestLabel: null };
   }
 }
 
@@ -161,6 +175,8 @@ export function receiptView(order) {
       status: line.status,
       badge: LINE_LABELS[line.status] ?? line.status,
       href: line.status === "complete" ? line.url : null,
+      showFailure: line.status === "fulfillment_error",
+      failureReason: line.failure_reason,
     })),
   };
 }

@@ -7,12 +7,14 @@ import {
   applyMessage,
   applyUpdate,
   backoffDelay,
+  certificateView,
   CLOSE,
   closeAction,
   entriesIn,
   initialState,
   itemsOf,
   needsResync,
+  receiptView,
   reloadAction,
   tileView,
 } from "../src/status.js";
@@ -167,6 +169,30 @@ test("protocol 1 and protocol 2 messages carry the same entries", () => {
   assert.deepEqual(entriesIn({ type: "catchup", version: 7, enrollments: [entry.item], build: "b" }), [entry]);
   assert.deepEqual(entriesIn({ type: "catchup", version: 7, items: [entry], build: "b" }), [entry]);
   assert.deepEqual(applyMessage(initialState(6), legacy).state, applyMessage(initialState(6), current).state);
+});
+
+test("a certificate: ask, wait, download; a failed one says why and can be asked for again", () => {
+  const none = certificateView(null);
+  assert.deepEqual([none.canRequest, none.href, none.text], [true, null, null]);
+  const generating = certificateView({ status: "generating", download_url: "", failure_reason: "" });
+  assert.deepEqual([generating.canRequest, generating.href], [false, null]);
+  assert.match(generating.text, /Generating/);
+  const ready = certificateView({ status: "ready", download_url: "/certificates/c/", failure_reason: "" });
+  assert.deepEqual([ready.canRequest, ready.href], [false, "/certificates/c/"]);
+  const failed = certificateView({ status: "failed", download_url: "", failure_reason: "Service down." });
+  assert.deepEqual([failed.canRequest, failed.text, failed.requestLabel], [true, "Service down.", "Try again"]);
+  assert.equal(tileView(enrollment("active", 1)).showCertificate, true);
+  assert.equal(tileView(enrollment("pending", 1)).showCertificate, false);
+});
+
+test("a receipt: each line opens its course once complete; a failed one shows why", () => {
+  const line = (status, reason = "") => ({ course_id: status, course_title: "T", mode: "audit", status, failure_reason: reason, url: `/courses/${status}/` });
+  const view = receiptView({ status: "fulfillment_error", failure_reason: "No.", lines: [line("complete"), line("fulfillment_error", "No."), line("open")] });
+  assert.match(view.text, /could not be prepared: No\./);
+  assert.deepEqual(view.lines.map((l) => l.href), ["/courses/complete/", null, null]);
+  assert.deepEqual(view.lines.map((l) => l.showFailure), [false, true, false]);
+  assert.equal(view.lines[1].failureReason, "No.");
+  assert.equal(receiptView({ status: "complete", failure_reason: "", lines: [] }).text, "All your seats are ready.");
 });
 
 // The same table of cases drives the Python client's tests (realtime/tests/test_client.py).

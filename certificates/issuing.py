@@ -15,7 +15,6 @@ from django.db import transaction
 
 from certificates.models import Certificate
 from certificates.wire import to_wire
-from config import live
 from config.errors import DomainError
 from dashboard import clock, selectors
 
@@ -99,4 +98,4 @@ def _move(certificate: Certificate, target: str, reason: str = "") -> Certificat
 
 
 def _announce(certificate: Certificate) -> None:
-    live.announce("certificate", certificate.user_id, to_wire(certificate))
+    clock.record("certificate", certificate.user_id, certificate.course.key, to_wire(certificate))

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from commerce import checkout, payments
 from commerce.models import Order, OrderLine
 from commerce.wire import to_wire
+from config.logcontext import acting_as
 from dashboard.models import Enrollment
 
 
@@ -96,5 +97,6 @@ class PaymentNotifyView(APIView):
         responses={200: OrderOut, 400: None, 403: None, 404: None, 409: None},
     )
     def post(self, request: Request) -> Response:
-        order = payments.handle_notification(request.body, request.headers.get(payments.SIGNATURE_HEADER))
+        with acting_as("service:payments"):
+            order = payments.handle_notification(request.body, request.headers.get(payments.SIGNATURE_HEADER))
         return Response(to_wire(order))

@@ -123,6 +123,16 @@ def _placed(order: Order, seats: list[Seat], enqueue: bool) -> None:
         transaction.on_commit(lambda: dispatch.send(order.number))
 
 
+def retry_order(order_number: str) -> int:
+    """Retry every failed line of the order (support's action); returns how many were reopened."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(number=order_number)
+        failed = list(order.lines.filter(status=OrderLine.Status.FULFILLMENT_ERROR).select_related("seat__course"))
+        for line in failed:
+            _retry(order, line, enqueue=True)
+    return len(failed)
+
+
 def _retry(order: Order, line: OrderLine, enqueue: bool) -> None:
     """The learner retries one failed line: its seat is pending again and only it is fulfilled anew."""
     order = Order.objects.select_for_update().get(pk=order.pk)

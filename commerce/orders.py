@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from commerce import wire
 from commerce.models import Order, OrderLine, Seat
-from config import live
 from dashboard import clock
 
 Status = Order.Status
@@ -116,4 +115,4 @@ def _set_line(order: Order, line: OrderLine, status: str) -> None:
 
 
 def _announce(order: Order, lines: list[OrderLine] | None = None) -> None:
-    live.announce("order", order.user_id, wire.to_wire(order, lines))
+    clock.record("order", order.user_id, order.number, wire.to_wire(order, lines))

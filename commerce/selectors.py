@@ -38,3 +38,8 @@ def orders_changed_since(user_id: int, since: int = 0) -> list[OrderWire]:
 def order_for_learner(user_id: int, number: str) -> Order | None:
     """The learner's order with its lines, seats and courses; None when it is not theirs."""
     return Order.objects.prefetch_related("lines__seat__course").filter(user_id=user_id, number=number).first()
+
+
+def recent_orders(user_id: int, limit: int = 10) -> list[Order]:
+    """The learner's latest orders with their lines (attempts, outcomes), newest first."""
+    return list(Order.objects.filter(user_id=user_id).prefetch_related("lines__seat__course").order_by("-created")[:limit])

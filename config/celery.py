@@ -3,9 +3,11 @@ import functools
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun
 from celery.worker.consumer import Consumer
 from django.db import close_old_connections
+
+from config.logcontext import CARRIED, actor_context
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -44,3 +46,20 @@ app.conf["CELERY_DB_REUSE_MAX"] = 2**31
 @task_postrun.connect
 def _recycle_database_connections(**kwargs) -> None:
     close_old_connections()
+
+
+@before_task_publish.connect
+def _carry_context(headers: dict, **kwargs) -> None:
+    """Put the enqueuing process's request id, actor and order on the task message."""
+    for header, var in CARRIED.items():
+        headers.setdefault(header, var.get())
+
+
+@task_prerun.connect
+def _restore_context(task, **kwargs) -> None:
+    """Run the task with the request id and order it was enqueued with; the actor is the worker."""
+    for header, var in CARRIED.items():
+        value = getattr(task.request, header, None)
+        if value:
+            var.set(value)
+    actor_context.set("worker")

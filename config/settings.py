@@ -5,6 +5,7 @@ README lists them.
 """
 import hashlib
 import os
+import socket
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "commerce",
     "certificates",
     "realtime",
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -57,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.logcontext.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -311,6 +314,9 @@ REALTIME_MAX_SOCKETS_PER_LEARNER = env_int("REALTIME_MAX_SOCKETS_PER_LEARNER", 1
 # then waits up to the grace for the closes to finish (realtime.server).
 REALTIME_DRAIN_SECONDS = env_float("REALTIME_DRAIN_SECONDS", 10.0)
 REALTIME_DRAIN_GRACE_SECONDS = env_float("REALTIME_DRAIN_GRACE_SECONDS", 5.0)
+# This socket server's name in cluster presence (realtime.presence); the
+# support console shows each learner's sockets by it.
+REALTIME_NODE = os.environ.get("REALTIME_NODE") or f"{socket.gethostname()}:{os.getpid()}"
 # Lifetime of a connection token (POST /api/v1/realtime/token/) for clients without a session.
 REALTIME_TOKEN_SECONDS = env_int("REALTIME_TOKEN_SECONDS", 60)
 
@@ -334,9 +340,16 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Learner dashboard API",
-    "DESCRIPTION": "Checkout, payment notifications and the learner's enrollments.",
+    "DESCRIPTION": "Checkout (seats and programs), payment notifications, the learner's live items, certificates.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name per status vocabulary (several models call theirs "status").
+    "ENUM_NAME_OVERRIDES": {
+        "EnrollmentStatusEnum": "dashboard.models.Enrollment.Status",
+        "OrderStatusEnum": "commerce.models.Order.Status",
+        "OrderLineStatusEnum": "commerce.models.OrderLine.Status",
+        "CertificateStatusEnum": "certificates.models.Certificate.Status",
+    },
 }
 
 LOGGING = {
@@ -344,9 +357,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [order=%(order)s] %(message)s"},
+        "json": {"()": "config.logcontext.JsonFormatter"},
     },
     "filters": {"order": {"()": "config.logcontext.OrderContextFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["order"]}},
+    # LOG_FORMAT=json: one JSON object per line (the production compose file sets it).
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json" if os.environ.get("LOG_FORMAT") == "json" else "plain",
+                             "filters": ["order"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

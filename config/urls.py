@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("commerce.urls")),
     path("", include("certificates.urls")),
     path("", include("realtime.urls")),
+    path("", include("support.urls")),
 ]

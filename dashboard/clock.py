@@ -1,14 +1,20 @@
 """The learners' clock: one version counter per learner, shared by every kind of live item.
 
 Every change to a live item (an enrollment here, an order, a certificate)
-takes the next version with ``bump`` inside the writer's transaction. The
-counter's row lock orders one learner's changes, so a page can ask for
-"everything after N" without gaps, whatever kinds changed.
+takes the next version with ``bump`` inside the writer's transaction, then
+``record``s itself: a row in the change log (who did it, from the context's
+actor) and, after commit, the announcement that pushes it to the learner's
+pages. The counter's row lock orders one learner's changes, so a page can ask
+for "everything after N" without gaps, whatever kinds changed.
 """
+from typing import Any
+
 from django.db import connection
 from django.utils import timezone
 
-from dashboard.models import LearnerClock
+from config import live
+from config.logcontext import actor_context
+from dashboard.models import Change, LearnerClock
 
 
 def bump(user_id: int) -> int:
@@ -26,3 +32,19 @@ def bump(user_id: int) -> int:
             [user_id, now],
         )
         return cursor.fetchone()[0]
+
+
+def record(kind: str, user_id: int, key: str, item: dict[str, Any]) -> None:
+    """Log one item's change (inside the writer's transaction) and announce it once that commits."""
+    Change.objects.create(
+        user_id=user_id, kind=kind, key=key, status=item.get("status", ""), version=item["version"],
+        actor=actor_context.get(), detail=item.get("failure_reason", "")[:500],
+    )
+    live.announce(kind, user_id, item)
+
+
+def log_action(user_id: int, action: str, detail: str = "") -> None:
+    """Log a staff action on the learner (no item changed, so no version is taken)."""
+    version = LearnerClock.objects.filter(user_id=user_id).values_list("version", flat=True).first() or 0
+    Change.objects.create(user_id=user_id, kind="support", key=action, status="done", version=version,
+                          actor=actor_context.get(), detail=detail[:500])

@@ -15,7 +15,6 @@ round trips fewer each); a database error there fails the caller's transaction.
 """
 from django.db import transaction
 
-from config import live
 from config.errors import DomainError
 from dashboard import clock
 from dashboard.models import Course, Enrollment
@@ -129,4 +128,4 @@ def _move(enrollment: Enrollment, target: str, reason: str = "") -> Enrollment:
 
 
 def _announce(enrollment: Enrollment) -> None:
-    live.announce("enrollment", enrollment.user_id, to_wire(enrollment))
+    clock.record("enrollment", enrollment.user_id, enrollment.course.key, to_wire(enrollment))

@@ -33,6 +33,26 @@ class LearnerClock(models.Model):
     changed = models.DateTimeField(null=True, db_index=True)
 
 
+class Change(models.Model):
+    """The change log support reads: every change of a learner's live items (and every staff
+    action), with the version it took, who did it and when (``dashboard.clock.record``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32, help_text="The live item's kind, or 'support' for a staff action.")
+    key = models.CharField(max_length=255, help_text="Which item of the kind (or which action).")
+    status = models.CharField(max_length=32, blank=True)
+    version = models.PositiveBigIntegerField(help_text="The learner's version after the change.")
+    actor = models.CharField(max_length=150, help_text="learner:<name>, worker, service:<name>, staff:<name>, system")
+    detail = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-version"], name="change_user_version")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} v{self.version} {self.kind} {self.key} {self.status} by {self.actor}"
+
+
 class Enrollment(models.Model):
     class Mode(models.TextChoices):
         AUDIT = "audit"

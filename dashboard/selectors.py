@@ -1,9 +1,11 @@
 """Reads of enrollments and learners' versions: every module outside dashboard.enrollments
 (the writes) reads through these, so each rule lives in one function."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from dashboard.models import Enrollment, LearnerClock
+from django.utils import timezone
+
+from dashboard.models import Change, Enrollment, LearnerClock
 from dashboard.wire import EnrollmentWire, to_wire
 
 Status = Enrollment.Status
@@ -72,3 +74,13 @@ def held_courses(user_id: int) -> dict[int, str]:
 def can_open_course(enrollment: Enrollment | None) -> bool:
     """Only an active enrollment opens the course."""
     return enrollment is not None and enrollment.status == Status.ACTIVE
+
+
+def history(user_id: int, limit: int = 50) -> list[Change]:
+    """The learner's latest changes (every kind, and staff actions), newest first."""
+    return list(Change.objects.filter(user_id=user_id).order_by("-version", "-pk")[:limit])
+
+
+def changes_since_seconds(seconds: float) -> int:
+    """How many item changes (each one published) the last ``seconds`` saw, across learners."""
+    return Change.objects.filter(at__gte=timezone.now() - timedelta(seconds=seconds)).exclude(kind="support").count()

@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.logcontext import acting_as
 from dashboard import external_events
 from dashboard.models import Enrollment
 
@@ -35,5 +36,6 @@ class EventsView(APIView):
             )
         incoming = EventIn(data=request.data)
         incoming.is_valid(raise_exception=True)
-        applied = external_events.apply(service, f"{service}:{key}", **incoming.validated_data)
+        with acting_as(f"service:{service}"):
+            applied = external_events.apply(service, f"{service}:{key}", **incoming.validated_data)
         return Response({**applied.response, "replayed": applied.replayed}, status=200 if applied.replayed else 201)

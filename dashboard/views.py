@@ -5,11 +5,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from dashboard import selectors
-from dashboard.wire import to_wire, wire
+from dashboard.wire import blank_tile, to_wire
 from dashboard.models import Course, Enrollment
 
-# The page's template tile, cloned for a course that first appears live.
-BLANK_TILE = wire("", "", "", Enrollment.Status.PENDING, 0)
 
 
 @login_required
@@ -23,7 +21,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "dashboard/dashboard.html",
         {
             "tiles": tiles,
-            "blank_tile": BLANK_TILE,
+            "blank_tile": blank_tile(),
             "show_debug": settings.DASHBOARD_DEBUG_PANEL
             or (request.user.is_staff and request.GET.get("debug") == "1"),
         },

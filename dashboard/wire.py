@@ -38,3 +38,8 @@ def to_wire(enrollment: Enrollment) -> EnrollmentWire:
     course = enrollment.course
     return wire(course.key, course.title, enrollment.mode, enrollment.status, enrollment.version,
                 enrollment.failure_reason)
+
+
+def blank_tile() -> EnrollmentWire:
+    """The pages' template tile, cloned by their script for a course that first appears live."""
+    return wire("", "", "", Enrollment.Status.PENDING, 0)

@@ -202,7 +202,8 @@ def start_daphne(
         "--websocket-max-message-size", str(MAX_WEBSOCKET_MESSAGE_BYTES),
         "asgi:application",
     ]
-    process = spawn(name or f"daphne-{port}", argv, env, log_dir)
+    name = name or f"daphne-{port}"
+    process = spawn(name, argv, {**env, "REALTIME_NODE": name}, log_dir)  # its name in cluster presence
     process.extra["url"] = f"http://127.0.0.1:{port}"
     return _expect_started(process, lambda: port_open("127.0.0.1", port), 30, f"Daphne on port {port}")
 

@@ -21,7 +21,7 @@ from realtime import protocol
 logger = logging.getLogger(__name__)
 
 # Closes after which reconnecting cannot help (docs/asyncapi.yaml, x-close-codes).
-STOP_CODES = {protocol.UNAUTHENTICATED.code, protocol.TOO_MANY_SOCKETS.code}
+STOP_CODES = {protocol.UNAUTHENTICATED.code, protocol.FORBIDDEN.code, protocol.TOO_MANY_SOCKETS.code}
 RATE_LIMITED_DELAY = 20.0  # jittered to 10-20 s
 
 

@@ -22,7 +22,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from realtime import hub, items, metrics, protocol, tokens
+from realtime import hub, items, metrics, presence, protocol, tokens
 from realtime.publishing import group_for_user
 from realtime.ratelimit import TokenBucket
 
@@ -34,21 +34,34 @@ LAYER_ERRORS = (redis.RedisError, OSError)
 class DashboardConsumer(AsyncWebsocketConsumer):
     group: str | None = None
     accepted = False
+    present = False  # registered in cluster presence
 
     async def connect(self) -> None:
+        user = await self.authenticated()
+        if user is not None:
+            await self.open_for(user.pk, learner=True)
+
+    async def authenticated(self) -> Any:
+        """The socket's user, or None after refusing it (4401, with the token's own reason if any)."""
         self.bucket = TokenBucket(settings.REALTIME_CLIENT_MESSAGES_PER_SECOND, settings.REALTIME_CLIENT_MESSAGE_BURST)
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            refused = self.scope.get("token_refused")
-            if refused is not None:
-                await self.refuse(protocol.UNAUTHENTICATED, refused.code, refused.message)
-            else:
-                await self.refuse(protocol.UNAUTHENTICATED)
-            return
-        self.user_id: int = user.pk
-        # The limit is counted per server process (see docs/reliability.md). The socket joins
-        # the registry now, before any await, so concurrent connects cannot slip past it.
-        if hub.hub().count(self.user_id) >= settings.REALTIME_MAX_SOCKETS_PER_LEARNER:
+        if user is not None and user.is_authenticated:
+            return user
+        refused = self.scope.get("token_refused")
+        if refused is not None:
+            await self.refuse(protocol.UNAUTHENTICATED, refused.code, refused.message)
+        else:
+            await self.refuse(protocol.UNAUTHENTICATED)
+        return None
+
+    async def open_for(self, user_id: int, learner: bool) -> None:
+        """Let the socket in on ``user_id``'s items. A ``learner``'s own socket counts towards
+        their limit and shows in cluster presence; a staff member watching them does neither."""
+        self.user_id: int = user_id
+        # The limit holds across the cluster (realtime.presence). The process's own count is
+        # checked first, and the socket joins its registry before any await, so concurrent
+        # connects to one process cannot slip past it.
+        if learner and hub.hub().count(self.user_id) >= settings.REALTIME_MAX_SOCKETS_PER_LEARNER:
             await self.refuse(protocol.TOO_MANY_SOCKETS)
             return
         # The version of the last catch-up: events at or below it are not sent
@@ -60,14 +73,21 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         # The hub repairs a socket that lacks a committed version.
         self.sent_through = 0
         self.sent_above: set[int] = set()
+        self.client_build = ""
         hub.hub().join(self)
         try:
             await self.channel_layer.group_add(group_for_user(self.user_id), self.channel_name)
+            self.group = group_for_user(self.user_id)
+            if learner:
+                across_cluster = await presence.join(self.user_id, self.channel_name)
+                self.present = True
         except LAYER_ERRORS as exc:
             logger.warning("live updates unavailable for user %s: %r", self.user_id, exc)
             await self.refuse(protocol.UNAVAILABLE)
             return
-        self.group = group_for_user(self.user_id)
+        if learner and across_cluster > settings.REALTIME_MAX_SOCKETS_PER_LEARNER:
+            await self.refuse(protocol.TOO_MANY_SOCKETS)
+            return
         if hub.hub().draining:  # this server drains: off to another one
             await self.refuse(protocol.GOING_AWAY)
             return
@@ -126,8 +146,10 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         if self.group:
             try:
                 await self.channel_layer.group_discard(self.group, self.channel_name)
-            except Exception as exc:  # Redis gone: the group entry expires on its own
-                logger.warning("group_discard failed for user %s: %r", self.user_id, exc)
+                if self.present:
+                    await presence.leave(self.user_id, self.channel_name)
+            except Exception as exc:  # Redis gone: the group and presence entries expire on their own
+                logger.warning("leaving the group failed for user %s: %r", self.user_id, exc)
             logger.info("socket closed for user %s (code %s)", self.user_id, code)
 
     def forget(self) -> None:
@@ -147,6 +169,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             return
         if isinstance(message, protocol.Hello):
             self.speaking = message.protocol
+            self.client_build = message.build
             await self.catch_up(message.since)
         else:
             await self.send_message(protocol.pong(message.id))
@@ -204,6 +227,16 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             self.sent_through += 1
             self.sent_above.discard(self.sent_through)
 
+    async def live_resync(self, event: dict[str, Any]) -> None:
+        """Support asked every page of the learner to resync (realtime.control): a full catch-up."""
+        if self.caught_up_to is not None:
+            await self.catch_up(0)
+
+    async def live_close(self, event: dict[str, Any]) -> None:
+        """Support closed this socket (realtime.control); the page reconnects at once."""
+        logger.info("socket of user %s closed by support (%s)", self.user_id, event.get("by", "staff"))
+        await self.close_with(protocol.GOING_AWAY, "closed_by_support", "Support closed this connection; reconnect now.")
+
     async def layer_rejected(self, event: dict[str, Any]) -> None:
         """A forged channel-layer message, already logged by realtime.layers: ignore it."""
 
@@ -214,3 +247,17 @@ class DashboardConsumer(AsyncWebsocketConsumer):
 
     async def send_message(self, message: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(message))
+
+
+class WatchConsumer(DashboardConsumer):
+    """A staff member watching a learner's items (the support console's "view as learner"):
+    the same messages as the learner's own socket, read-only, at ``/ws/support/learners/<id>/``."""
+
+    async def connect(self) -> None:
+        user = await self.authenticated()
+        if user is None:
+            return
+        if not user.is_staff:
+            await self.refuse(protocol.FORBIDDEN)
+            return
+        await self.open_for(int(self.scope["url_route"]["kwargs"]["learner_id"]), learner=False)

@@ -4,7 +4,7 @@ Pure functions, no I/O. docs/asyncapi.yaml describes the same messages, and
 a test checks every message built here against it.
 
 Client -> server:
-    {"type": "hello", "since": <int >= 0>, "protocol": 2}   after connecting and to resync
+    {"type": "hello", "since": <int >= 0>, "protocol": 2, "build": str}   after connecting and to resync
     {"type": "ping", "id": <str, optional>}
 Server -> client (protocol 2):
     {"type": "catchup", "version": N, "items": [{"kind", "key", "item"}, ...], "build": str}   answer to hello
@@ -50,10 +50,13 @@ class Closing:
 
 GOING_AWAY = Closing(4001, "going_away", "This server is restarting; reconnect now (to another one).", retry_after_ms=0)
 UNAUTHENTICATED = Closing(4401, "unauthenticated", "Log in to receive updates.")
+FORBIDDEN = Closing(4403, "forbidden", "Only staff may watch another learner's items.")
 TOO_MANY_SOCKETS = Closing(4409, "too_many_sockets", "Too many open dashboards; close one and reload.")
 RATE_LIMITED = Closing(4429, "rate_limited", "Too many messages; slow down.")
 UNAVAILABLE = Closing(4503, "unavailable", "Live updates are briefly unavailable.")
-CLOSINGS = {closing.code: closing for closing in (GOING_AWAY, UNAUTHENTICATED, TOO_MANY_SOCKETS, RATE_LIMITED, UNAVAILABLE)}
+CLOSINGS = {
+    closing.code: closing for closing in (GOING_AWAY, UNAUTHENTICATED, FORBIDDEN, TOO_MANY_SOCKETS, RATE_LIMITED, UNAVAILABLE)
+}
 
 
 class ProtocolError(Exception):
@@ -74,6 +77,7 @@ PROTOCOLS = (LEGACY_PROTOCOL, 2)
 class Hello:
     since: int
     protocol: int = LEGACY_PROTOCOL
+    build: str = ""  # the page's frontend build, for cluster presence
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,10 @@ def parse_client_message(content: Any) -> ClientMessage:
         version = content.get("protocol", LEGACY_PROTOCOL)
         if type(version) is not int or version not in PROTOCOLS:
             raise ProtocolError("unsupported_protocol", f"'protocol' must be one of {list(PROTOCOLS)}.")
-        return Hello(since=since, protocol=version)
+        build = content.get("build", "")
+        if not isinstance(build, str) or len(build) > 64:
+            raise ProtocolError("invalid_build", "'build' must be a string of at most 64 characters.")
+        return Hello(since=since, protocol=version, build=build)
     if kind == "ping":
         ping_id = content.get("id")
         if ping_id is not None and (not isinstance(ping_id, str) or len(ping_id) > 64):

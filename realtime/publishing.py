@@ -44,6 +44,11 @@ class _PublisherLoop:
 _publisher_loop = _PublisherLoop()
 
 
+def run_on_layer(coroutine: Coroutine) -> Any:
+    """Run one channel-layer call from sync code, on this process's publisher loop."""
+    return _publisher_loop.run(coroutine, PUBLISH_TIMEOUT_SECONDS)
+
+
 def group_for_user(user_id: int) -> str:
     """The learner's group. Derived on the server only; a client never names one."""
     return f"learner.{int(user_id)}"

@@ -3,10 +3,11 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
 from realtime.auth import SocketAuthMiddleware
-from realtime.consumers import DashboardConsumer
+from realtime.consumers import DashboardConsumer, WatchConsumer
 
 websocket_urlpatterns = [
     path("ws/dashboard/", DashboardConsumer.as_asgi()),
+    path("ws/support/learners/<int:learner_id>/", WatchConsumer.as_asgi()),
 ]
 
 

@@ -1,4 +1,5 @@
-// The live connection every live page shares: a WebSocket to /ws/dashboard/
+// The live connection every live page shares: a WebSocket (/ws/dashboard/, or
+// the support console's /ws/support/learners/<id>/)
 // (protocol 2, it reads protocol 1 too), reconnects, a watchdog, an HTTP
 // polling fallback and the reload after a deploy. A page hands it one
 // renderer per kind of item it shows; the rules live in status.js.
@@ -85,7 +86,7 @@ export function startLive({ renderers, busy = () => false, onChange = () => {} }
   }
 
   function sendHello() {
-    socket.send(JSON.stringify({ type: "hello", since: state.contiguous, protocol: PROTOCOL }));
+    socket.send(JSON.stringify({ type: "hello", since: state.contiguous, protocol: PROTOCOL, build: pageBuild }));
   }
 
   function onMessage(message) {
@@ -111,7 +112,7 @@ export function startLive({ renderers, busy = () => false, onChange = () => {} }
   function connect() {
     reconnectTimer = null;
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(`${scheme}//${location.host}/ws/dashboard/`);
+    const ws = new WebSocket(`${scheme}//${location.host}${start.socket_path}`);
     socket = ws;
     setConnection("connecting", reconnectAttempt ? "Reconnecting…" : "Connecting…");
     ws.addEventListener("open", () => {
@@ -142,7 +143,7 @@ export function startLive({ renderers, busy = () => false, onChange = () => {} }
 
   async function pollOnce() {
     try {
-      const response = await fetch(`/api/v1/live/?since=${state.contiguous}`, {
+      const response = await fetch(`${start.poll_path}?since=${state.contiguous}`, {
         credentials: "same-origin",
         headers: { Accept: "application/json" },
       });

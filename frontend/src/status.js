@@ -188,7 +188,9 @@ export function backoffDelay(attempt, { baseMs = 500, capMs = 30000 } = {}, rand
 }
 
 // Close codes the server sends (docs/asyncapi.yaml, x-close-codes).
-export const CLOSE = { goingAway: 4001, unauthenticated: 4401, tooManySockets: 4409, rateLimited: 4429, unavailable: 4503 };
+export const CLOSE = {
+  goingAway: 4001, unauthenticated: 4401, forbidden: 4403, tooManySockets: 4409, rateLimited: 4429, unavailable: 4503,
+};
 
 const RATE_LIMITED_FLOOR_MS = 10000;
 
@@ -202,6 +204,8 @@ export function closeAction(code, attempt, { retryAfterMs = null } = {}, random 
   switch (code) {
     case CLOSE.unauthenticated:
       return { reconnectMs: null, poll: false, state: "offline", label: "Signed out" };
+    case CLOSE.forbidden:
+      return { reconnectMs: null, poll: false, state: "offline", label: "Not allowed" };
     case CLOSE.tooManySockets:
       return { reconnectMs: null, poll: false, state: "offline", label: "Paused: too many open dashboards" };
     case CLOSE.rateLimited:

@@ -128,6 +128,7 @@ test("each close code the server sends has its own reaction", () => {
   assert.deepEqual(closeAction(CLOSE.unauthenticated, 0, {}, half), {
     reconnectMs: null, poll: false, state: "offline", label: "Signed out",
   });
+  assert.deepEqual(closeAction(CLOSE.forbidden, 0, {}, half).reconnectMs, null, "not staff: stop");
   const crowded = closeAction(CLOSE.tooManySockets, 3, {}, half);
   assert.equal(crowded.reconnectMs, null, "over the socket limit: stop, do not loop");
   assert.match(crowded.label, /too many open dashboards/);

@@ -8,6 +8,9 @@ class Socket:
 
     def __init__(self, user_id: int) -> None:
         self.user_id = user_id
+        self.channel_name = f"test-socket-{id(self)}"
+        self.sent_through = 0
+        self.client_build = "b"
         self.beats: list[int] = []
 
     def lacks(self, version: int) -> bool:

@@ -16,14 +16,15 @@ from tests.e2e.conftest import wait_live
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def ws_url(base_url: str) -> str:
-    return base_url.replace("http://", "ws://") + "/ws/dashboard/"
+def ws_url(base_url: str, path: str = "/ws/dashboard/") -> str:
+    return base_url.replace("http://", "ws://") + path
 
 
-async def closed_after_error(base_url: str, learner: Learner | None, flood: int = 0) -> tuple[dict, int, list]:
+async def closed_after_error(base_url: str, learner: Learner | None, flood: int = 0,
+                             path: str = "/ws/dashboard/") -> tuple[dict, int, list]:
     """Connect, send ``flood`` pings, and read until the server closes: (error, close code, other messages)."""
     headers = {"Cookie": learner.cookie_header} if learner else {}
-    async with websockets.connect(ws_url(base_url), origin=base_url, additional_headers=headers) as socket:
+    async with websockets.connect(ws_url(base_url, path), origin=base_url, additional_headers=headers) as socket:
         for n in range(flood):
             await socket.send(json.dumps({"type": "ping", "id": str(n)}))
         received = []
@@ -69,6 +70,31 @@ def test_a_socket_over_the_learners_limit_gets_4409(start_stack, learner):
 
     error, code, _ = asyncio.run(scenario())
     assert (error["code"], code) == ("too_many_sockets", 4409)
+    assert_clean_log(stack)
+
+
+def test_the_limit_counts_the_learners_sockets_on_every_node(start_stack, learner):
+    """Two socket servers, one Redis: the third socket is refused wherever it lands (cluster presence)."""
+    node_a = start_stack(workers=0, REALTIME_MAX_SOCKETS_PER_LEARNER="2")
+    node_b = start_stack(workers=0, REALTIME_MAX_SOCKETS_PER_LEARNER="2")
+
+    async def scenario():
+        headers = {"Cookie": learner.cookie_header}
+        async with websockets.connect(ws_url(node_a.url), origin=node_a.url, additional_headers=headers), \
+                websockets.connect(ws_url(node_b.url), origin=node_b.url, additional_headers=headers):
+            await asyncio.sleep(0.3)  # both registered
+            return await closed_after_error(node_a.url, learner)
+
+    error, code, _ = asyncio.run(scenario())
+    assert (error["code"], code) == ("too_many_sockets", 4409)
+    assert_clean_log(node_a)
+
+
+def test_a_learner_watching_another_learner_gets_4403(start_stack, make_learner):
+    stack = start_stack(workers=0)
+    nosy, other = make_learner(), make_learner()
+    error, code, _ = asyncio.run(closed_after_error(stack.url, nosy, path=f"/ws/support/learners/{other.user.pk}/"))
+    assert (error["code"], code) == ("forbidden", 4403)
     assert_clean_log(stack)
 
 

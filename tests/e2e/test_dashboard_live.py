@@ -120,7 +120,7 @@ def test_socket_drop_while_fulfillment_completes_then_reconnect_catches_up(page,
     key = catalog["free"].course.key
     enrollment = pending_enrollment(learner, catalog["free"])
     gate = SocketGate(page)
-    page.route("**/api/v1/enrollments/**", lambda route: route.abort())  # no HTTP fallback here
+    page.route("**/api/v1/live/**", lambda route: route.abort())  # no HTTP fallback here
     open_dashboard_as(page, learner, live_server_url)
     mark_no_reload(page)
 
@@ -148,6 +148,29 @@ def test_http_fallback_while_the_socket_cannot_open_then_back_to_push(page, live
     assert_active_look(page, key)
     assert last_source(page) == "poll"
 
+    gate.open = True
+    wait_live(page, timeout=40_000)
+    assert not page.evaluate("window.learnerDashboard.polling")
+
+
+def test_the_receipt_converges_like_the_dashboard_when_its_socket_cannot_open(page, live_server_url, catalog,
+                                                                            learner, settings):
+    """The receipt shares the dashboard's connection: it polls while no socket opens, then returns to push."""
+    from commerce import checkout, fulfillment
+
+    settings.FULFILLMENT_DELAY_SECONDS = 0
+    seat = catalog["free"]
+    number = in_thread(checkout.checkout, learner.user.pk, seat.course.key, seat.mode, enqueue=False).order.number
+    gate = SocketGate(page, open_=False)
+    page.context.add_cookies([{"name": "sessionid", "value": learner.session_key, "url": live_server_url}])
+    page.goto(f"/orders/{number}/")
+    page.wait_for_function("window.learnerDashboard && window.learnerDashboard.polling")
+    line = page.locator(f'.receipt-line[data-course-id="{seat.course.key}"]')
+    expect(line).to_have_attribute("data-status", "open")
+
+    in_thread(fulfillment.fulfill, number)
+    expect(line).to_have_attribute("data-status", "complete", timeout=20_000)
+    assert last_source(page) == "poll"
     gate.open = True
     wait_live(page, timeout=40_000)
     assert not page.evaluate("window.learnerDashboard.polling")

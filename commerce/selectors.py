@@ -43,3 +43,8 @@ def order_for_learner(user_id: int, number: str) -> Order | None:
 def recent_orders(user_id: int, limit: int = 10) -> list[Order]:
     """The learner's latest orders with their lines (attempts, outcomes), newest first."""
     return list(Order.objects.filter(user_id=user_id).prefetch_related("lines__seat__course").order_by("-created")[:limit])
+
+
+def parked_count() -> int:
+    """Open orders the broker refused, waiting for the relay."""
+    return Order.objects.filter(status=Order.Status.OPEN, awaiting_broker=True).count()

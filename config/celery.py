@@ -3,7 +3,7 @@ import functools
 import os
 
 from celery import Celery
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun, worker_init
 from celery.worker.consumer import Consumer
 from django.db import close_old_connections
 
@@ -63,3 +63,16 @@ def _restore_context(task, **kwargs) -> None:
         if value:
             var.set(value)
     actor_context.set("worker")
+
+
+@worker_init.connect
+def _serve_metrics(**kwargs) -> None:
+    """With METRICS_PORT set, the worker serves its metrics (every pool process's, with
+    PROMETHEUS_MULTIPROC_DIR) for Prometheus to scrape; workers serve no other HTTP."""
+    port = os.environ.get("METRICS_PORT")
+    if port:
+        from prometheus_client import start_http_server
+
+        from config.ops import metrics_registry
+
+        start_http_server(int(port), registry=metrics_registry())

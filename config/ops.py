@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client import REGISTRY as PROCESS_REGISTRY
+from prometheus_client.registry import Collector
 
 
 @require_GET
@@ -51,12 +52,27 @@ def _redis_ok() -> bool:
         return False
 
 
-@require_GET
-def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus text format; every process of the host when PROMETHEUS_MULTIPROC_DIR is set."""
+# Collectors read at each scrape (the cluster's state: queue depth, stalled
+# orders, workers); apps add theirs at start-up (support.apps).
+SCRAPE_COLLECTORS: list[Collector] = []
+
+
+def metrics_registry() -> CollectorRegistry:
+    """This process's metrics, or every process of the host when PROMETHEUS_MULTIPROC_DIR is set."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = PROCESS_REGISTRY
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+        return registry
+    return PROCESS_REGISTRY
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format: the processes' samples, then the cluster's as read now."""
+    body = generate_latest(metrics_registry())
+    if SCRAPE_COLLECTORS:
+        scraped = CollectorRegistry(auto_describe=False)
+        for collector in SCRAPE_COLLECTORS:
+            scraped.register(collector)
+        body += generate_latest(scraped)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

@@ -15,7 +15,7 @@ Two things keep that pause from growing with the sockets held:
   sockets ten times and compares memory.
 
 ``time_pauses`` records every pause; ``flush`` moves them to the
-``realtime_gc_pause_seconds`` histogram from ordinary code (a metric's lock
+``learnwell_gc_pause_seconds`` histogram from ordinary code (a metric's lock
 must never be taken inside the collector's callback).
 """
 import gc

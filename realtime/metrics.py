@@ -9,26 +9,26 @@ import logging
 from prometheus_client import Counter, Gauge, Histogram
 
 SOCKETS_OPEN = Gauge(
-    "dashboard_sockets_open", "Open dashboard WebSockets", multiprocess_mode="livesum"
+    "learnwell_sockets_open", "Open dashboard WebSockets", multiprocess_mode="livesum"
 )
 EVENTS_PUBLISHED = Counter(
-    "realtime_events_published_total", "Enrollment events handed to the channel layer", ["outcome"]
+    "learnwell_events_published_total", "Live item changes handed to the channel layer", ["outcome"]
 )
-EVENTS_DELIVERED = Counter("realtime_events_delivered_total", "Enrollment events sent on a socket")
+EVENTS_DELIVERED = Counter("learnwell_events_delivered_total", "Live item changes sent on a socket")
 PUBLISH_TO_SEND = Histogram(
-    "realtime_publish_to_send_seconds",
+    "learnwell_publish_to_send_seconds",
     "From the publishing function to the frame being sent on the socket",
     buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 CATCHUP_SIZE = Histogram(
-    "realtime_catchup_enrollments", "Enrollments sent in one catch-up", buckets=(0, 1, 2, 5, 10, 20, 50, 100, 500)
+    "learnwell_catchup_items", "Live items sent in one catch-up", buckets=(0, 1, 2, 5, 10, 20, 50, 100, 500)
 )
 LAG_REPAIRS = Counter(
-    "realtime_lag_repairs_total",
+    "learnwell_lag_repairs_total",
     "Catch-ups the hub sent because a socket still lacked a committed version (its event was lost)",
 )
 LAYER_DROPS = Counter(
-    "realtime_layer_messages_dropped_total",
+    "learnwell_layer_messages_dropped_total",
     "Group messages channels-redis dropped because a member channel was over capacity",
 )
 
@@ -52,7 +52,7 @@ def count_layer_drops() -> None:
         channels_logger.setLevel(logging.INFO)
 
 GC_PAUSE = Histogram(
-    "realtime_gc_pause_seconds",
+    "learnwell_gc_pause_seconds",
     "Garbage-collection pauses of the socket server, by generation",
     ["generation"],
     buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),

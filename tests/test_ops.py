@@ -32,12 +32,12 @@ def test_metrics_count_publishes_and_fulfillment(client):
                 return float(line.rsplit(" ", 1)[1])
         return 0.0
 
-    before = sample('realtime_events_published_total{outcome="ok"}')
+    before = sample('learnwell_events_published_total{outcome="ok"}')
     assert publish_item(1, "enrollment", {"course_id": "c", "status": "active", "version": 1})
-    assert sample('realtime_events_published_total{outcome="ok"}') == before + 1
+    assert sample('learnwell_events_published_total{outcome="ok"}') == before + 1
     body = client.get("/metrics").content.decode()
-    for name in ("dashboard_sockets_open", "realtime_publish_to_send_seconds", "realtime_catchup_enrollments",
-                 "realtime_layer_messages_dropped_total", "fulfillment_duration_seconds"):
+    for name in ("learnwell_sockets_open", "learnwell_publish_to_send_seconds", "learnwell_catchup_items",
+                 "learnwell_layer_messages_dropped_total", "learnwell_fulfillment_duration_seconds"):
         assert name in body
 
 

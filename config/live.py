@@ -2,8 +2,9 @@
 
 A *live item* is a per-learner, versioned thing a page shows and keeps up to
 date: an enrollment, an order, a certificate. Every change to one takes the
-learner's next version (``dashboard.clock.bump``) in the writer's transaction
-and is announced after commit (``announce``). The app that owns a kind
+learner's next version (``dashboard.clock.bump``) in the writer's transaction,
+is written to the change log and announced after commit (``dashboard.clock.record``,
+which calls ``announce``). The app that owns a kind
 describes it with a ``LiveKind``; ``settings.REALTIME_ITEM_KINDS`` lists them,
 and ``realtime`` loads that list at start-up, so it carries any kind without
 importing the apps that own them, and the apps import nothing of ``realtime``.

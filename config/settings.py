@@ -356,7 +356,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [order=%(order)s] %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [order=%(order)s req=%(request_id)s] %(message)s"},
         "json": {"()": "config.logcontext.JsonFormatter"},
     },
     "filters": {"order": {"()": "config.logcontext.OrderContextFilter"}},

@@ -5,9 +5,9 @@
     active   -> inactive         (refund)
     inactive -> pending          (bought again after a refund)
 
-Every change takes the learner's next version (``dashboard.clock``) and, once
-the transaction commits, is announced as a live item of kind ``enrollment``
-(``config.live``) so the push side can tell the learner's open pages. Callers pass ids, not instances: each change re-reads
+Every change takes the learner's next version and is recorded as a live item
+of kind ``enrollment`` (``dashboard.clock``: the change log, and after commit
+the announcement that tells the learner's open pages). Callers pass ids, not instances: each change re-reads
 and locks the row, so a stale object can never overwrite a newer state.
 The two changes on the order path (``start``, ``activate_pending``) raise no
 rule error, so they join the caller's transaction without a savepoint (two

@@ -132,14 +132,17 @@ def polling(user_id: int) -> bool:
 
 
 def overview() -> dict[str, object]:
-    """Sockets per live node, and how many learners poll over HTTP, across the cluster."""
+    """Across the cluster: sockets per live node, every socket's (learner, node, version sent), and
+    how many learners poll over HTTP."""
     client = _sync_client()
     now = time.time()
     client.zremrangebyscore(_key("pollers"), 0, now)
     nodes = client.zrangebyscore(_key("nodes"), now, "+inf")
     per_node: dict[str, int] = {node: 0 for node in nodes}
+    sockets: list[tuple[int, str, int]] = []
     for key in client.scan_iter(match=_key("socket:*"), count=1000):
-        node = client.hget(key, "node")
-        if node in per_node:
-            per_node[node] += 1
-    return {"sockets_per_node": per_node, "pollers": client.zcard(_key("pollers"))}
+        fields = client.hgetall(key)
+        if fields.get("node") in per_node and "user" in fields:
+            per_node[fields["node"]] += 1
+            sockets.append((int(fields["user"]), fields["node"], int(fields.get("version", 0))))
+    return {"sockets_per_node": per_node, "sockets": sockets, "pollers": client.zcard(_key("pollers"))}

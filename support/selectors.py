@@ -57,10 +57,21 @@ def learner_view(user_id: int) -> LearnerView:
 
 
 def cluster_overview() -> dict[str, Any]:
-    """Sockets per node, HTTP pollers, changes (= publishes) in the last minute, stalled orders."""
+    """Sockets per node, lagging sockets, HTTP pollers, changes (= publishes) in the last minute, stalled orders.
+
+    A socket lags when the learner's version is above the one it was last sent
+    (as of its last heartbeat, so a change of the last few seconds may show).
+    """
     seen = presence.overview()
+    versions = dashboard_selectors.current_versions({user for user, _, _ in seen["sockets"]})
+    lagging = [
+        {"user_id": user, "node": node, "lag": versions.get(user, 0) - version}
+        for user, node, version in seen["sockets"] if versions.get(user, 0) > version
+    ]
     return {
-        **seen,
+        "sockets_per_node": seen["sockets_per_node"],
+        "pollers": seen["pollers"],
+        "lagging": sorted(lagging, key=lambda socket: -socket["lag"])[:50],
         "changes_last_minute": dashboard_selectors.changes_since_seconds(60),
         "stalled_orders": order_selectors.stalled_orders(dispatch.stall_threshold()),
     }

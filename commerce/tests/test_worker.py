@@ -15,9 +15,10 @@ from realtime.testing import connect_dashboard
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def place_free_order(client, seat) -> str:
+def place_free_order(client, seat, request_id: str = "") -> str:
     response = client.post(
-        "/api/v1/orders/", {"course_id": seat.course.key, "mode": seat.mode}, content_type="application/json"
+        "/api/v1/orders/", {"course_id": seat.course.key, "mode": seat.mode}, content_type="application/json",
+        **({"HTTP_X_REQUEST_ID": request_id} if request_id else {}),
     )
     assert response.status_code == 201, response.content
     return response.json()["number"]
@@ -28,14 +29,16 @@ def enrollment_status(user, course) -> str:
 
 
 def test_worker_turns_pending_into_active(worker, user_client, free_seat):
-    number = place_free_order(user_client, free_seat)
+    number = place_free_order(user_client, free_seat, request_id="checkout-7f3a")
     assert enrollment_status(user_client.user, free_seat.course) == "pending"
 
     wait_until(lambda: enrollment_status(user_client.user, free_seat.course) == "active", 30, "the worker to fulfill")
     assert Order.objects.get(number=number).status == "complete"
     wait_until(lambda: f"order {number}: fulfilled" in worker.log_text(), 10, "the worker to log it")
     publish_lines = [line for line in worker.log_text().splitlines() if "realtime.publishing" in line]
-    assert any(f"[order={number}]" in line for line in publish_lines), "the push is logged with its order"
+    assert any(f"[order={number} req=checkout-7f3a]" in line for line in publish_lines), (
+        "the push is logged with its order and the request id of the checkout that enqueued it"
+    )
 
 
 def test_worker_gives_up_after_retries_with_reason_on_tile(start_worker_with, user_client, free_seat):

@@ -134,3 +134,20 @@ def test_json_logs_carry_the_request_id_actor_and_order(user_client, free_seat, 
     assert {k: line[k] for k in ("message", "request_id", "actor", "order", "level")} == {
         "message": "order LP-1 placed", "request_id": "req-42", "actor": "worker", "order": "LP-1", "level": "INFO",
     }
+
+
+async def test_the_overview_shows_sockets_per_node_and_the_ones_lagging(staff_client, learner, settings):
+    from channels.db import database_sync_to_async
+
+    from realtime import presence
+
+    course = await database_sync_to_async(make_course)()
+    await database_sync_to_async(enrollments.start)(learner.user.pk, course, "audit")  # the learner is at version 1
+    await presence.join(learner.user.pk, "specific.lagging!socket")  # last sent version 0
+    try:
+        html = (await database_sync_to_async(staff_client.get)("/support/overview/")).content.decode()
+    finally:
+        await presence.leave(learner.user.pk, "specific.lagging!socket")
+    assert settings.REALTIME_NODE in html
+    lagging = html[html.index('data-role="lagging"'):html.index('data-role="pollers"')]
+    assert f"/support/learners/{learner.user.pk}/" in lagging and "<td>1</td>" in lagging

@@ -1,5 +1,6 @@
 """The benchmark's own stack: a private Redis, a fresh database, servers and workers."""
 import os
+import secrets
 import subprocess
 import sys
 import uuid
@@ -37,6 +38,8 @@ def bench_env(redis_url: str, database_url: str, **overrides: str) -> dict[str, 
         FULFILLMENT_DELAY_SECONDS="0",
         LOG_LEVEL="WARNING",
         DJANGO_DEBUG="0",
+        **{name: os.environ.get(name) or secrets.token_urlsafe(50)
+           for name in ("DJANGO_SECRET_KEY", "CHANNEL_LAYER_ENCRYPTION_KEY", "PAYMENT_WEBHOOK_SECRET")},
         THROTTLE_CHECKOUT="100000/min",
         REALTIME_MAX_SOCKETS_PER_LEARNER="1000",
         REALTIME_DRAIN_SECONDS="1",  # a scenario's servers are stopped between steps

@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -28,7 +29,35 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
+
+# Values published in this repository (the demo's and the old compose file's): never accepted with debug off.
+PUBLISHED_SECRETS = {
+    "dev-only-insecure-key-change-me", "demo-payment-secret",
+    "change-me-in-production", "change-me-too", "change-me-as-well",
+}
+GENERATE = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
+
+def secret(name: str, demo_default: str, min_length: int) -> str:
+    """A secret from the environment. With debug on (the demo) a built-in default serves; with debug
+    off (production, the tests, the benchmark) start-up stops, naming the variable, when it is
+    missing, a published default or shorter than ``min_length``."""
+    value = os.environ.get(name, "")
+    if DEBUG and not value:
+        return demo_default
+    if not value:
+        problem = "is not set"
+    elif value in PUBLISHED_SECRETS:
+        problem = "is a default published in this repository"
+    elif len(value) < min_length:
+        problem = f"is shorter than {min_length} characters"
+    else:
+        return value
+    raise ImproperlyConfigured(f"{name} {problem}; with DJANGO_DEBUG off it must be a secret of your own. "
+                               f"Generate one with: {GENERATE}")
+
+
+SECRET_KEY = secret("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me", 50)
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 CSRF_TRUSTED_ORIGINS = [
     origin for origin in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if origin
@@ -161,7 +190,7 @@ REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "mymaster")
 # over them by consistent hashing): comma-separated URLs.
 CHANNEL_LAYER_SHARDS = [url for url in os.environ.get("CHANNEL_LAYER_SHARDS", "").split(",") if url]
 
-CHANNEL_LAYER_KEYS = [os.environ.get("CHANNEL_LAYER_ENCRYPTION_KEY", SECRET_KEY)]
+CHANNEL_LAYER_KEYS = [secret("CHANNEL_LAYER_ENCRYPTION_KEY", SECRET_KEY, 32)]
 
 
 def channel_layer_host(url: str) -> dict:
@@ -286,7 +315,7 @@ FULFILLMENT_STALL_MIN_SECONDS = env_float("FULFILLMENT_STALL_MIN_SECONDS", 20.0)
 FULFILLMENT_STALL_SECONDS = env_float("FULFILLMENT_STALL_SECONDS", 120.0)
 FULFILLMENT_STALL_WINDOW_SECONDS = env_float("FULFILLMENT_STALL_WINDOW_SECONDS", 600.0)
 
-PAYMENT_WEBHOOK_SECRET = os.environ.get("PAYMENT_WEBHOOK_SECRET", "demo-payment-secret")
+PAYMENT_WEBHOOK_SECRET = secret("PAYMENT_WEBHOOK_SECRET", "demo-payment-secret", 32)
 PAYMENT_NOTIFICATION_MAX_AGE_SECONDS = env_int("PAYMENT_NOTIFICATION_MAX_AGE_SECONDS", 300)
 
 # Other services report enrollment changes at /api/v1/events/ with a bearer

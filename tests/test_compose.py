@@ -45,10 +45,16 @@ def test_the_app_waits_for_migrations_and_its_backing_services():
 
 
 def test_app_services_read_only_settings_the_project_knows():
-    settings_text = (ROOT / "config" / "settings.py").read_text()
+    config_text = "".join(path.read_text() for path in (ROOT / "config").glob("*.py"))
     for name in APP_SERVICES:
         for variable in SERVICES[name]["environment"]:
-            assert f'"{variable}"' in settings_text, f"{name} sets {variable}, which settings.py never reads"
+            assert f'"{variable}"' in config_text, f"{name} sets {variable}, which config/ never reads"
+
+
+def test_the_stack_will_not_start_without_secrets_of_your_own():
+    environment = COMPOSE["x-app"]["environment"]
+    for name in ("DJANGO_SECRET_KEY", "CHANNEL_LAYER_ENCRYPTION_KEY", "PAYMENT_WEBHOOK_SECRET"):
+        assert re.fullmatch(r"\$\{%s:\?.+\}" % name, environment[name]), f"{name} must be required (${{{name}:?...}})"
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)

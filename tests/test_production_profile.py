@@ -1,0 +1,47 @@
+"""With debug off the application refuses to start on secrets that are missing, published or short."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = "k" * 60
+NAMES = ("DJANGO_SECRET_KEY", "CHANNEL_LAYER_ENCRYPTION_KEY", "PAYMENT_WEBHOOK_SECRET")
+
+
+def start(**secrets: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in NAMES and k != "DJANGO_SETTINGS_MODULE"}
+    env.update(DJANGO_DEBUG="0", DJANGO_SETTINGS_MODULE="config.settings", **secrets)
+    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("value,problem", [
+    (None, "is not set"),
+    ("change-me-in-production", "is a default published in this repository"),
+    ("demo-payment-secret", "is a default published in this repository"),
+    ("short", "is shorter than"),
+])
+def test_start_up_stops_naming_the_variable(name, value, problem):
+    given = {n: GOOD for n in NAMES if n != name}
+    if value is not None:
+        given[name] = value
+    run = start(**given)
+    assert run.returncode != 0
+    assert f"{name} {problem}" in run.stderr and "secrets.token_urlsafe" in run.stderr, run.stderr[-800:]
+
+
+def test_secrets_of_your_own_start():
+    run = start(**{name: GOOD for name in NAMES})
+    assert run.returncode == 0, run.stderr[-800:]
+
+
+def test_the_demo_runs_on_its_defaults():
+    env = {k: v for k, v in os.environ.items() if k not in NAMES and k != "DJANGO_SETTINGS_MODULE"}
+    env.update(DJANGO_DEBUG="1", DJANGO_SETTINGS_MODULE="config.settings")
+    run = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr[-800:]

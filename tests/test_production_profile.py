@@ -45,3 +45,15 @@ def test_the_demo_runs_on_its_defaults():
     run = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=60)
     assert run.returncode == 0, run.stderr[-800:]
+
+
+@pytest.mark.django_db
+def test_every_page_carries_a_strict_policy_and_the_safety_headers(user_client):
+    for path in ("/dashboard/", "/accounts/login/", "/api/v1/live/"):
+        response = user_client.get(path)
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy, path
+        assert "frame-ancestors 'none'" in policy and "connect-src 'self'" in policy
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Frame-Options"] == "DENY"

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from commerce.models import Seat
 from dashboard.models import Course
@@ -53,11 +54,13 @@ def page(browser: Browser, live_server_url: str, request) -> Iterator[Page]:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # The content security policy holds on every page a browser test opens.
+    page.on("console", lambda message: "Content Security Policy" in message.text and errors.append(message.text))
     yield page
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
         page.screenshot(path=str(artifacts_dir() / f"failed-{request.node.name}.png"))
     context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"JavaScript errors or policy violations on the page: {errors}"
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -82,6 +85,18 @@ def open_dashboard_as(page: Page, learner: Learner, live_server_url: str) -> Non
     page.context.add_cookies([{"name": "sessionid", "value": learner.session_key, "url": live_server_url}])
     page.goto("/dashboard/")
     wait_live(page)
+
+
+def wait_js(page: Page, expression: str, timeout: float = 15_000) -> None:
+    """Wait until ``expression`` is truthy in the page. Playwright's wait_for_function evaluates its
+    predicate with eval, which the pages' content security policy forbids; page.evaluate does not."""
+    def holds() -> bool:
+        try:
+            return bool(page.evaluate(expression))
+        except PlaywrightError:  # the page is navigating (a reload): not yet
+            return False
+
+    wait_until(holds, timeout / 1000, f"{expression} in the page", interval=0.1)
 
 
 def wait_live(page: Page, timeout: float = 15_000) -> None:

@@ -8,7 +8,7 @@ from config.live import item_changed
 from dashboard.wire import to_wire
 from realtime.publishing import on_item_changed, publish_item
 from tests.e2e.helpers import artifacts_dir
-from tests.e2e.conftest import in_thread, open_dashboard_as, tile, wait_live
+from tests.e2e.conftest import in_thread, open_dashboard_as, tile, wait_js, wait_live
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -142,7 +142,7 @@ def test_http_fallback_while_the_socket_cannot_open_then_back_to_push(page, live
     gate = SocketGate(page, open_=False)
     page.context.add_cookies([{"name": "sessionid", "value": learner.session_key, "url": live_server_url}])
     page.goto("/dashboard/")
-    page.wait_for_function("window.learnerDashboard && window.learnerDashboard.polling")
+    wait_js(page, "window.learnerDashboard && window.learnerDashboard.polling")
 
     in_thread(enrollments.activate, enrollment.pk)
     assert_active_look(page, key)
@@ -160,11 +160,11 @@ def test_the_receipt_converges_like_the_dashboard_when_its_socket_cannot_open(pa
 
     settings.FULFILLMENT_DELAY_SECONDS = 0
     seat = catalog["free"]
-    number = in_thread(checkout.checkout, learner.user.pk, seat.course.key, seat.mode, enqueue=False).order.number
+    number = in_thread(lambda: checkout.checkout(learner.user.pk, seat.course.key, seat.mode, enqueue=False)).order.number
     gate = SocketGate(page, open_=False)
     page.context.add_cookies([{"name": "sessionid", "value": learner.session_key, "url": live_server_url}])
     page.goto(f"/orders/{number}/")
-    page.wait_for_function("window.learnerDashboard && window.learnerDashboard.polling")
+    wait_js(page, "window.learnerDashboard && window.learnerDashboard.polling")
     line = page.locator(f'.receipt-line[data-course-id="{seat.course.key}"]')
     expect(line).to_have_attribute("data-status", "open")
 
@@ -213,7 +213,8 @@ def test_duplicate_and_older_events_do_not_change_the_tile(page, live_server_url
     for wire in (newest, older, newest):  # newest, then an older one, then the newest again
         assert in_thread(publish_item, learner.user.pk, "enrollment", wire)
 
-    page.wait_for_function(
+    wait_js(
+        page,
         f"window.learnerDashboard.events.slice({seen}).filter(e => e.source === 'push').length >= 3"
     )
     assert_active_look(page, key)

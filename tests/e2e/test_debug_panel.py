@@ -3,7 +3,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import artifacts_dir
-from tests.e2e.conftest import in_thread, open_dashboard_as, wait_live
+from tests.e2e.conftest import in_thread, open_dashboard_as, wait_js, wait_live
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +23,7 @@ def test_staff_see_the_panel_and_can_drop_the_socket(page, live_server_url, lear
 
     connects = page.evaluate("window.learnerDashboard.events.length")
     panel.locator('[data-role="drop-socket"]').click()
-    page.wait_for_function(f"window.learnerDashboard.events.length > {connects}")  # a new catch-up
+    wait_js(page, f"window.learnerDashboard.events.length > {connects}")  # a new catch-up
     expect(panel.locator('[data-debug="connection"]')).to_have_text("live")
     expect(panel.locator('[data-debug="events"] li').first).to_contain_text("catchup")
 

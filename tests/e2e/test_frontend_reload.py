@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from dashboard import enrollments
 from tests.e2e.helpers import artifacts_dir
-from tests.e2e.conftest import in_thread, tile, wait_live
+from tests.e2e.conftest import in_thread, tile, wait_js, wait_live
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -45,7 +45,8 @@ def page_build(page: Page) -> str:
 
 
 def wait_for_current_build(page: Page) -> None:
-    page.wait_for_function(
+    wait_js(
+        page,
         'JSON.parse(document.getElementById("live-state")?.textContent ?? "{}").build === %r' % settings.FRONTEND_BUILD,
         timeout=15_000,
     )

@@ -4,11 +4,14 @@ pytest_plugins = ["realtime.testing", "devstack.testing"]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counters live in the cache; each test starts with none."""
+def _fresh_throttles(settings):
+    """Throttle counters live in the shared cache; each test starts with none. Only this run's keys
+    are deleted (the cache is a Redis that other runs and services share: never flush it)."""
     from django.core.cache import cache
 
-    cache.clear()
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*", count=1000):
+        client.delete(key)
 
 
 @pytest.fixture

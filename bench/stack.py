@@ -42,6 +42,8 @@ def bench_env(redis_url: str, database_url: str, **overrides: str) -> dict[str, 
            for name in ("DJANGO_SECRET_KEY", "CHANNEL_LAYER_ENCRYPTION_KEY", "PAYMENT_WEBHOOK_SECRET")},
         THROTTLE_CHECKOUT="100000/min",
         REALTIME_MAX_SOCKETS_PER_LEARNER="1000",
+        REALTIME_HANDSHAKES_PER_ADDRESS="100000000",  # every simulated dashboard connects from this host
+        REALTIME_HANDSHAKES_PER_LEARNER="100000000",
         REALTIME_DRAIN_SECONDS="1",  # a scenario's servers are stopped between steps
         PYTHONUNBUFFERED="1",
     )

@@ -10,11 +10,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from commerce import checkout, payments, selectors
 from commerce.models import Order
 from commerce.wire import to_wire
+from config import throttling
+from config.pages import too_many
 
 
 @login_required
 @require_POST
 def checkout_page(request: HttpRequest) -> HttpResponse:
+    limit, window = throttling.rate("checkout")  # the JSON API's limit, on the same counter's kind
+    wait = throttling.hit("checkout-form", str(request.user.pk), limit, window)
+    if wait is not None:
+        return too_many(request, f"Too many checkouts in a short time; try again in {wait} s.", wait)
     program = request.POST.get("program_id")
     try:
         if program:

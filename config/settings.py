@@ -181,6 +181,17 @@ WHITENOISE_USE_FINDERS = True
 
 # --- Redis, Channels, Celery ------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# The cache every process shares (the throttles count on it, so their limits hold
+# across the cluster): Django's Redis cache on the same Redis, under this
+# deployment's prefix.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),
+        "KEY_PREFIX": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi") + ":cache",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
 # Redis Sentinel instead of one REDIS_URL: "host:port,host:port" and the
 # monitored primary's name. Used by the channel layer, the broker and /readyz.
 REDIS_SENTINELS = [
@@ -326,6 +337,18 @@ EVENTS_SERVICE_TOKENS = dict(
     pair.split("=", 1) for pair in os.environ.get("EVENTS_SERVICE_TOKENS", "").split(",") if "=" in pair
 )
 EVENTS_SIGNING_KEY = os.environ.get("EVENTS_SIGNING_KEY", "")
+
+# --- Limits on every write path, counted on the shared cache (config.throttling) ---
+# Failed logins per account and per client address, in a window: then a clear
+# 429 until the window ends (the right password still works after it).
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 10)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 50)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+# WebSocket handshakes per client address and per learner, in a window; the
+# address is counted before anything else is done (4429 too_many_connections).
+REALTIME_HANDSHAKES_PER_ADDRESS = env_int("REALTIME_HANDSHAKES_PER_ADDRESS", 120)
+REALTIME_HANDSHAKES_PER_LEARNER = env_int("REALTIME_HANDSHAKES_PER_LEARNER", 30)
+REALTIME_HANDSHAKE_WINDOW_SECONDS = env_int("REALTIME_HANDSHAKE_WINDOW_SECONDS", 10)
 
 # --- Headers --------------------------------------------------------------------
 # A strict content security policy: the pages load only their own modules and

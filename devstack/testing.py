@@ -84,6 +84,10 @@ def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
         FULFILLMENT_RELAY_SECONDS="0",
         REALTIME_HEARTBEAT_SECONDS="2",
         REALTIME_DRAIN_SECONDS="1",  # every test stops its servers; the drain test sets its own
+        # Every test client connects from 127.0.0.1, hundreds at once in the load and fault tests;
+        # the tests of these limits set their own.
+        REALTIME_HANDSHAKES_PER_ADDRESS="1000000",
+        REALTIME_HANDSHAKES_PER_LEARNER="1000000",
         DJANGO_DEBUG="0",
         PYTHONUNBUFFERED="1",
         EVENTS_SERVICE_TOKENS="qa-fulfiller=qa-service-token",

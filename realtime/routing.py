@@ -3,6 +3,7 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
 from realtime.auth import SocketAuthMiddleware
+from realtime.handshakes import AddressLimitMiddleware, LearnerLimitMiddleware
 from realtime.consumers import DashboardConsumer, WatchConsumer
 
 websocket_urlpatterns = [
@@ -12,6 +13,9 @@ websocket_urlpatterns = [
 
 
 def websocket_application():
-    """What every WebSocket goes through: the origin check, the socket's authentication
-    (session cookie or connection token), then the routes. asgi.py serves it; tests use it in process."""
-    return AllowedHostsOriginValidator(SocketAuthMiddleware(URLRouter(websocket_urlpatterns)))
+    """What every WebSocket goes through: the origin check, the per-address handshake limit, the
+    socket's authentication (session cookie or connection token), the per-learner handshake
+    limit, then the routes. asgi.py serves it; tests use it in process."""
+    return AllowedHostsOriginValidator(
+        AddressLimitMiddleware(SocketAuthMiddleware(LearnerLimitMiddleware(URLRouter(websocket_urlpatterns))))
+    )

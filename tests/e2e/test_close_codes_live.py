@@ -125,6 +125,58 @@ def test_anonymous_and_bad_token_sockets_get_4401(start_stack):
     assert_clean_log(stack)
 
 
+def test_handshakes_from_one_address_are_limited_across_two_servers(start_stack, make_learner):
+    """Counted in the shared cache: the limit holds whichever server each handshake reaches."""
+    limits = {"REALTIME_HANDSHAKES_PER_ADDRESS": "4", "REALTIME_HANDSHAKE_WINDOW_SECONDS": "60"}
+    node_a, node_b = start_stack(workers=0, **limits), start_stack(workers=0, **limits)
+    learners = [make_learner() for _ in range(5)]
+
+    async def scenario():
+        for n, learner in enumerate(learners[:4]):  # two on each server, by different learners
+            node = (node_a, node_b)[n % 2]
+            headers = {"Cookie": learner.cookie_header}
+            async with websockets.connect(ws_url(node.url), origin=node.url, additional_headers=headers) as socket:
+                await socket.send(json.dumps({"type": "hello", "since": 0}))
+                assert json.loads(await asyncio.wait_for(socket.recv(), 10))["type"] == "catchup"
+        return await closed_after_error(node_b.url, learners[4])
+
+    error, code, _ = asyncio.run(scenario())
+    assert (error["code"], code) == ("too_many_connections", 4429)
+    assert error["retry_after_ms"] > 0
+    assert_clean_log(node_a)
+    assert_clean_log(node_b)
+
+
+def test_checkouts_and_failed_logins_are_limited_across_two_servers(start_stack, make_learner, catalog):
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from tests.e2e.helpers import http_json
+
+    limits = {"THROTTLE_CHECKOUT": "3/min", "LOGIN_FAILURES_PER_ACCOUNT": "3"}
+    nodes = [start_stack(workers=0, **limits), start_stack(workers=0, **limits)]
+    learner = make_learner()
+    statuses = [http_json("POST", f"{nodes[n % 2].url}/api/v1/orders/", learner,
+                          {"course_id": catalog["free"].course.key, "mode": "audit"})[0] for n in range(4)]
+    assert statuses == [201, 200, 200, 429], "the same order thrice, then the limit (counted on both servers)"
+
+    def login(url: str) -> int:
+        csrf = "t" * 32
+        body = urllib.parse.urlencode({"username": learner.user.username, "password": "wrong",
+                                       "csrfmiddlewaretoken": csrf}).encode()
+        request = urllib.request.Request(f"{url}/accounts/login/", data=body, method="POST", headers={
+            "Cookie": f"csrftoken={csrf}", "Content-Type": "application/x-www-form-urlencoded", "Referer": url})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert [login(nodes[n % 2].url) for n in range(4)] == [200, 200, 200, 429]
+
+
+# Last: the browser fixture keeps Playwright's event loop running in this thread for the module.
 def test_the_browser_stops_and_says_so_over_the_socket_limit(browser, start_stack, learner):
     stack = start_stack(workers=0, REALTIME_MAX_SOCKETS_PER_LEARNER="1")
     context = browser.new_context(base_url=stack.url)

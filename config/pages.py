@@ -1,0 +1,50 @@
+"""Pages of the project as a whole: the one "too many requests" answer of the HTML forms, and login
+(limited per account and per client address, on the shared cache)."""
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from config import throttling
+
+
+def too_many(request: HttpRequest, message: str, retry_after: int) -> HttpResponse:
+    """429 with a page that says what happened and when to try again."""
+    response = render(request, "429.html", {"message": message}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "-")
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, with failed attempts limited per account and per client address.
+
+    Only failures count, and only for ``LOGIN_FAILURE_WINDOW_SECONDS``: a learner who
+    mistyped is never locked out for long, and their right password works once the window ends.
+    """
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+        account = request.POST.get("username", "").strip().lower()[:150]
+        for scope, ident, limit in self._limits(account, request):
+            wait = throttling.over(scope, ident, limit, window)
+            if wait is not None:
+                minutes = max(1, round(wait / 60))
+                return too_many(request, f"Too many failed sign-ins; try again in about {minutes} min.", wait)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            throttling.forget("login-account", account, window)
+        else:
+            for scope, ident, limit in self._limits(account, request):
+                throttling.hit(scope, ident, limit, window)
+        return response
+
+    @staticmethod
+    def _limits(account: str, request: HttpRequest) -> list[tuple[str, str, int]]:
+        return [
+            ("login-account", account, settings.LOGIN_FAILURES_PER_ACCOUNT),
+            ("login-address", client_address(request), settings.LOGIN_FAILURES_PER_ADDRESS),
+        ]

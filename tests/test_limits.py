@@ -1,0 +1,61 @@
+"""Limits on every write path, counted on the shared cache: the checkout form, login, handshakes."""
+import json
+
+import pytest
+from django.test import Client
+
+from commerce.tests.conftest import enqueued, free_seat  # noqa: F401  (the shop's fixtures)
+from dashboard.tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def login(client: Client, username: str, password: str, address: str = "10.0.0.1"):
+    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_failed_logins_are_limited_per_account_with_a_clear_page(settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 3
+    user = make_user("ada")
+    for n in range(3):
+        assert login(Client(), "ada", "wrong", address=f"10.0.0.{n}").status_code == 200  # the form again
+    refused = login(Client(), "ada", PASSWORD, address="10.0.0.9")
+    assert refused.status_code == 429 and "Too many failed sign-ins" in refused.content.decode()
+    assert int(refused["Retry-After"]) > 0
+    assert login(Client(), make_user("bob").username, PASSWORD).status_code == 302, "other accounts sign in"
+    from config import throttling
+
+    throttling.forget("login-account", "ada", settings.LOGIN_FAILURE_WINDOW_SECONDS)  # the window ended
+    assert login(Client(), user.username, PASSWORD, address="10.0.0.9").status_code == 302
+
+
+def test_failed_logins_are_limited_per_address(settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 4
+    for n in range(4):
+        login(Client(), f"nobody{n}", "wrong", address="10.9.9.9")
+    assert login(Client(), "someone", "wrong", address="10.9.9.9").status_code == 429
+    assert login(Client(), "someone", "wrong", address="10.9.9.8").status_code == 200
+
+
+def test_the_html_checkout_form_is_limited_like_the_api(user_client, free_seat, enqueued, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"checkout": "2/min", "payments": "2/min"})
+    for _ in range(2):
+        assert user_client.post("/checkout/", {"course_id": free_seat.course.key, "mode": "audit"}).status_code == 302
+    refused = user_client.post("/checkout/", {"course_id": free_seat.course.key, "mode": "audit"})
+    assert refused.status_code == 429 and "Too many checkouts" in refused.content.decode()
+
+
+async def test_handshakes_over_the_per_learner_limit_get_4429_before_the_consumer(learner, settings):
+    from realtime.testing import connect_dashboard
+
+    settings.REALTIME_HANDSHAKES_PER_LEARNER = 2
+    for _ in range(2):
+        socket, _ = await connect_dashboard(learner)
+        await socket.hello(0)
+        await socket.close()
+    refused, _ = await connect_dashboard(learner)
+    message = json.loads(await refused.communicator.receive_from())
+    assert message["code"] == "too_many_connections" and message["retry_after_ms"] > 0
+    assert (await refused.communicator.receive_output(timeout=2))["code"] == 4429

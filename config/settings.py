@@ -372,6 +372,20 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# DJANGO_SECURE=1: served over TLS behind a proxy that says so (deploy/nginx.conf
+# sets X-Forwarded-Proto): cookies only over https, HSTS, and plain http
+# redirected, except the endpoints the health checks and Prometheus call on the
+# nodes directly. `manage.py check --deploy` then reports nothing.
+SECURE = env_bool("DJANGO_SECURE", False)
+if SECURE:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
 # --- Realtime -----------------------------------------------------------------
 # What the push path carries: the learners' clock and every kind of live item,
 # registered by the app that owns it (config.live; realtime.items loads them).

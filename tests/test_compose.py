@@ -88,16 +88,60 @@ def test_health_checks_use_endpoints_the_project_serves(client):
 
 def test_nginx_sends_sockets_to_the_socket_servers_and_the_rest_to_the_web_servers():
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    routes = (ROOT / "deploy" / "nginx-routes.conf").read_text()
     sockets = conf[conf.index("upstream sockets"):conf.index("}", conf.index("upstream sockets"))]
     web = conf[conf.index("upstream web"):conf.index("}", conf.index("upstream web"))]
     assert "server sockets1:8000" in sockets and "server sockets2:8000" in sockets
     assert "server web1:8000" in web and "server web2:8000" in web
-    assert "proxy_pass http://sockets;" in conf[conf.index("location /ws/"):conf.index("location / {")]
-    assert "proxy_pass http://web;" in conf[conf.index("location / {"):]
-    assert "proxy_set_header Upgrade $http_upgrade;" in conf
-    assert "proxy_set_header Connection $connection_upgrade;" in conf
-    volume = SERVICES["nginx"]["volumes"][0].split(":")[0]
-    assert (ROOT / volume).resolve() == (ROOT / "deploy" / "nginx.conf").resolve()
+    assert "proxy_pass http://sockets;" in routes[routes.index("location /ws/"):routes.index("location / {")]
+    assert "proxy_pass http://web;" in routes[routes.index("location / {"):]
+    assert "proxy_set_header Upgrade $http_upgrade;" in routes
+    assert "proxy_set_header Connection $connection_upgrade;" in routes
+    assert routes.count("proxy_set_header X-Forwarded-Proto $scheme;") == 2, "Django trusts it (DJANGO_SECURE)"
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in SERVICES["nginx"]["volumes"]}
+    assert (ROOT / mounts["/etc/nginx/conf.d/default.conf"]).resolve() == (ROOT / "deploy" / "nginx.conf").resolve()
+    assert (ROOT / mounts["/etc/nginx/learnwell/routes.conf"]).resolve() == (ROOT / "deploy" / "nginx-routes.conf").resolve()
+
+
+def test_the_public_entry_is_tls_only_and_keeps_operations_inside():
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    servers = conf.split("\nserver {")[1:]
+    plain, public, internal = servers
+    assert "listen 80;" in plain and "return 301 https://" in plain and "proxy_pass" not in plain
+    assert "listen 443 ssl;" in public
+    for route in ("location = /metrics", "location /support/", "location /api/v1/support/", "location /ws/support/",
+                  "location /admin/"):
+        assert f"{route} {{ return 404; }}" in public, route
+    assert "listen 8443 ssl;" in internal and "return 404" not in internal
+    assert "127.0.0.1:8443:8443" in SERVICES["nginx"]["ports"], "the staff entry is published on loopback only"
+    assert SERVICES["web1"]["environment"]["DJANGO_SECURE"] == "1"
+
+
+def test_the_nginx_configuration_is_valid(tmp_path):
+    """nginx -t on the real files, the service names pointed at this machine and a throwaway certificate."""
+    import subprocess
+
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.skip("nginx is not installed here")
+    (tmp_path / "tls").mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-keyout", str(tmp_path / "tls" / "key.pem"), "-out", str(tmp_path / "tls" / "cert.pem")],
+                   check=True, capture_output=True)
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    for host in ("sockets1", "sockets2", "web1", "web2"):
+        site = site.replace(f"server {host}:", "server 127.0.0.1:")
+    site = site.replace("/etc/nginx/tls/", f"{tmp_path}/tls/").replace(
+        "/etc/nginx/learnwell/routes.conf", str(ROOT / "deploy" / "nginx-routes.conf"))
+    for port in ("80", "443", "8443"):
+        site = site.replace(f"listen {port}", f"listen 127.0.0.1:{int(port) + 50000 - (40000 if port == '80' else 0)}")
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; events {{}}\n"
+        f"http {{ access_log off; client_body_temp_path {tmp_path}; proxy_temp_path {tmp_path}; {site} }}\n"
+    )
+    run = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
 
 
 def test_the_image_is_built_from_the_project():

@@ -57,3 +57,12 @@ def test_every_page_carries_a_strict_policy_and_the_safety_headers(user_client):
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Referrer-Policy"] == "same-origin"
         assert response["X-Frame-Options"] == "DENY"
+
+
+def test_the_production_profile_passes_the_deploy_check_without_a_warning():
+    env = {k: v for k, v in os.environ.items() if k not in NAMES and k != "DJANGO_SETTINGS_MODULE"}
+    env.update(DJANGO_DEBUG="0", DJANGO_SECURE="1", DJANGO_SETTINGS_MODULE="config.settings",
+               **{name: GOOD for name in NAMES})
+    run = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and "no issues" in run.stdout, run.stdout + run.stderr

@@ -51,6 +51,8 @@ def secret(name: str, demo_default: str, min_length: int) -> str:
         problem = "is a default published in this repository"
     elif len(value) < min_length:
         problem = f"is shorter than {min_length} characters"
+    elif len(set(value)) < 5:
+        problem = "is not random (fewer than 5 different characters)"
     else:
         return value
     raise ImproperlyConfigured(f"{name} {problem}; with DJANGO_DEBUG off it must be a secret of your own. "

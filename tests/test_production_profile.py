@@ -1,5 +1,6 @@
 """With debug off the application refuses to start on secrets that are missing, published or short."""
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-GOOD = "k" * 60
+GOOD = secrets.token_urlsafe(50)
 NAMES = ("DJANGO_SECRET_KEY", "CHANNEL_LAYER_ENCRYPTION_KEY", "PAYMENT_WEBHOOK_SECRET")
 
 

@@ -1,5 +1,5 @@
 """JSON API of certificates: ask for one."""
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -8,10 +8,11 @@ from rest_framework.views import APIView
 from certificates import dispatch
 from certificates.models import Certificate
 from certificates.wire import to_wire
+from config.api_errors import documented
 
 
 class CertificateIn(serializers.Serializer):
-    course_id = serializers.CharField(max_length=255)
+    course_id = serializers.CharField(min_length=1, max_length=255)
 
 
 class CertificateOut(serializers.Serializer):
@@ -28,11 +29,7 @@ class CertificateOut(serializers.Serializer):
 class CertificateRequestView(APIView):
     @extend_schema(
         request=CertificateIn,
-        responses={
-            202: CertificateOut,
-            404: OpenApiResponse(description="unknown_enrollment: not enrolled in the course"),
-            409: OpenApiResponse(description="not_active: the seat is not ready yet"),
-        },
+        responses={202: CertificateOut, **documented(400, 403, 404, 409)},
     )
     def post(self, request: Request) -> Response:
         incoming = CertificateIn(data=request.data)

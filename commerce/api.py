@@ -1,5 +1,5 @@
 """JSON API of the shop: place an order, receive a payment notification."""
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -10,22 +10,43 @@ from rest_framework.views import APIView
 from commerce import checkout, payments
 from commerce.models import Order, OrderLine
 from commerce.wire import to_wire
+from config.api_errors import documented
 from config.logcontext import acting_as
 from dashboard.models import Enrollment
 
 
 class LineIn(serializers.Serializer):
-    course_id = serializers.CharField(max_length=255)
+    """One seat: a course and the mode to buy it in."""
+
+    course_id = serializers.CharField(min_length=1, max_length=255)
     mode = serializers.ChoiceField(choices=Enrollment.Mode.choices)
+
+
+class LinesIn(serializers.Serializer):
+    """Several seats in one order, each course once."""
+
+    lines = LineIn(many=True, min_length=1, max_length=checkout.MAX_LINES)
+
+
+class ProgramIn(serializers.Serializer):
+    """A program's seats."""
+
+    program_id = serializers.CharField(min_length=1, max_length=255)
+
+
+# The request, as the OpenAPI document gives it: exactly one of the three shapes.
+ORDER_REQUEST = PolymorphicProxySerializer(
+    component_name="OrderRequest", serializers=[LineIn, LinesIn, ProgramIn], resource_type_field_name=None
+)
 
 
 class OrderIn(serializers.Serializer):
     """One seat (``course_id`` and ``mode``), several in one order (``lines``), or a program's (``program_id``)."""
 
-    course_id = serializers.CharField(max_length=255, required=False)
+    course_id = serializers.CharField(min_length=1, max_length=255, required=False)
     mode = serializers.ChoiceField(choices=Enrollment.Mode.choices, required=False)
     lines = LineIn(many=True, required=False, min_length=1, max_length=checkout.MAX_LINES)
-    program_id = serializers.CharField(max_length=255, required=False)
+    program_id = serializers.CharField(min_length=1, max_length=255, required=False)
 
     def validate(self, data: dict) -> dict:
         given = [name for name in ("course_id", "lines", "program_id") if name in data]
@@ -71,8 +92,8 @@ class OrderCreateView(APIView):
     throttle_scope = "checkout"
 
     @extend_schema(
-        request=OrderIn,
-        responses={201: OrderOut, 200: OrderOut, 400: OpenApiResponse(description="Unknown course or mode")},
+        request=ORDER_REQUEST,
+        responses={201: OrderOut, 200: OrderOut, **documented(400, 403, 429, 503)},
     )
     def post(self, request: Request) -> Response:
         incoming = OrderIn(data=request.data)
@@ -94,7 +115,7 @@ class PaymentNotifyView(APIView):
 
     @extend_schema(
         request={"application/json": {"type": "object"}},
-        responses={200: OrderOut, 400: None, 403: None, 404: None, 409: None},
+        responses={200: OrderOut, **documented(400, 403, 404, 409, 429)},
     )
     def post(self, request: Request) -> Response:
         with acting_as("service:payments"):

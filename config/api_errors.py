@@ -3,6 +3,7 @@
     {"error": {"code": "invalid", "message": "...", "fields": {"course_id": ["..."]}}}
 """
 import logging
+from functools import cache
 from typing import Any
 
 from django.db import DatabaseError
@@ -53,10 +54,53 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        fields = flat(exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail})
         response.data = error_body("invalid", "The request is not valid.", fields)
     else:
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         message = str(getattr(exc, "detail", exc))
         response.data = error_body(code if isinstance(code, str) else "error", message)
     return response
+
+
+def flat(detail: Any, path: str = "") -> dict[str, list[str]]:
+    """DRF's nested errors as one level, by dotted path: ``{"lines.0.mode": ["This field is required."]}``."""
+    if isinstance(detail, dict):
+        def at(name: str) -> str:  # a nested object's own errors belong to the object
+            return path if (path and name == "non_field_errors") else (f"{path}.{name}" if path else str(name))
+
+        return {key: messages for name, value in detail.items() for key, messages in flat(value, at(name)).items()}
+    if isinstance(detail, list) and detail and all(isinstance(item, (dict, list)) for item in detail):
+        return {key: messages for index, value in enumerate(detail)
+                for key, messages in flat(value, f"{path}.{index}").items()}
+    return {path: [str(message) for message in (detail if isinstance(detail, list) else [detail])]}
+
+
+@cache
+def _error_schema() -> Any:
+    """The error body for the OpenAPI document (one component, however many endpoints name it)."""
+    from drf_spectacular.utils import inline_serializer
+    from rest_framework import serializers
+
+    return inline_serializer("Error", {"error": inline_serializer("ErrorDetail", {
+        "code": serializers.CharField(), "message": serializers.CharField(),
+        "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False),
+    })})
+
+
+def documented(*statuses: int) -> dict[int, Any]:
+    """The error responses an endpoint can give, for its OpenAPI document: the one error body."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return {status: OpenApiResponse(_error_schema(), description=DESCRIPTIONS[status]) for status in statuses}
+
+
+DESCRIPTIONS = {
+    400: "The input is not valid; `fields` names the culprits.",
+    401: "No valid service credentials.",
+    403: "Not signed in, not allowed, or a bad signature.",
+    404: "No such thing (for this caller).",
+    409: "The state does not allow it (already paid, replayed, not active yet).",
+    429: "Too many requests; see Retry-After.",
+    503: "A dependency is briefly unavailable; see Retry-After.",
+}

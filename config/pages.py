@@ -1,11 +1,15 @@
-"""Pages of the project as a whole: the one "too many requests" answer of the HTML forms, and login
-(limited per account and per client address, on the shared cache)."""
+"""Pages of the project as a whole: the one "too many requests" answer of the HTML forms, login
+(limited per account and per client address, on the shared cache), and the 404 and 500 answers
+(JSON under /api/)."""
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as default_server_error
 
 from config import throttling
+from config.api_errors import error_body
 
 
 def too_many(request: HttpRequest, message: str, retry_after: int) -> HttpResponse:
@@ -48,3 +52,18 @@ class LoginView(auth_views.LoginView):
             ("login-account", account, settings.LOGIN_FAILURES_PER_ACCOUNT),
             ("login-address", client_address(request), settings.LOGIN_FAILURES_PER_ADDRESS),
         ]
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404: the JSON error body under /api/ (the API's one error vocabulary), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", "There is nothing at this address."), status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: the JSON error body under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("server_error", "Something went wrong on our side; nothing was changed."),
+                            status=500)
+    return default_server_error(request)

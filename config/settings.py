@@ -409,6 +409,14 @@ REALTIME_DRAIN_GRACE_SECONDS = env_float("REALTIME_DRAIN_GRACE_SECONDS", 5.0)
 # This socket server's name in cluster presence (realtime.presence); the
 # support console shows each learner's sockets by it.
 REALTIME_NODE = os.environ.get("REALTIME_NODE") or f"{socket.gethostname()}:{os.getpid()}"
+# A socket whose client does not read is dropped once this much waits to be sent
+# to it (beyond the kernel's buffers), so a slow reader cannot make the server
+# buffer without end (realtime.server).
+REALTIME_MAX_BUFFERED_BYTES = env_int("REALTIME_MAX_BUFFERED_BYTES", 1024 * 1024)
+# Daphne pings every socket this often and drops one that does not answer within
+# the timeout (a half-open connection: the client vanished without closing).
+REALTIME_PING_INTERVAL_SECONDS = env_int("REALTIME_PING_INTERVAL_SECONDS", 20)
+REALTIME_PING_TIMEOUT_SECONDS = env_int("REALTIME_PING_TIMEOUT_SECONDS", 30)
 # Lifetime of a connection token (POST /api/v1/realtime/token/) for clients without a session.
 REALTIME_TOKEN_SECONDS = env_int("REALTIME_TOKEN_SECONDS", 60)
 

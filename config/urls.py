@@ -21,3 +21,6 @@ urlpatterns = [
     path("", include("realtime.urls")),
     path("", include("support.urls")),
 ]
+
+handler404 = pages.not_found
+handler500 = pages.server_error

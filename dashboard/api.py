@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_errors import documented
 from dashboard import selectors
 from dashboard.models import Enrollment
 
@@ -32,10 +33,10 @@ class EnrollmentListView(APIView):
 
     @extend_schema(
         parameters=[SinceQuery],
-        responses=inline_serializer(
+        responses={200: inline_serializer(
             "EnrollmentList",
             {"version": serializers.IntegerField(), "enrollments": EnrollmentOut(many=True)},
-        ),
+        ), **documented(400, 403)},
     )
     def get(self, request: Request) -> Response:
         query = SinceQuery(data=request.query_params)

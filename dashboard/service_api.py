@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_errors import documented
 from config.logcontext import acting_as
 from dashboard import external_events
 from dashboard.models import Enrollment
@@ -24,7 +25,7 @@ class EventsView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=EventIn, responses={200: None, 201: None, 400: None, 401: None, 403: None, 404: None, 409: None})
+    @extend_schema(request=EventIn, responses={200: None, 201: None, **documented(400, 401, 403, 404, 409)})
     def post(self, request: Request) -> Response:
         service = external_events.authenticate(
             request.headers.get("Authorization"), request.headers.get("X-Signature"), request.body

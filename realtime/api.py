@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_errors import documented
 from realtime import items, presence, tokens
 
 logger = logging.getLogger(__name__)
@@ -18,10 +19,10 @@ logger = logging.getLogger(__name__)
 class ConnectionTokenView(APIView):
     @extend_schema(
         request=None,
-        responses=inline_serializer("ConnectionToken", {
+        responses={200: inline_serializer("ConnectionToken", {
             "token": serializers.CharField(), "expires_in": serializers.IntegerField(),
             "subprotocols": serializers.ListField(child=serializers.CharField()),
-        }),
+        }), **documented(403)},
     )
     def post(self, request: Request) -> Response:
         token = tokens.issue(request.user)
@@ -51,7 +52,7 @@ class LiveItemsView(APIView):
     docs/asyncapi.yaml (``Item``): ``kind``, ``key`` and the item.
     """
 
-    @extend_schema(parameters=[SinceQuery], responses=LIVE_ITEMS)
+    @extend_schema(parameters=[SinceQuery], responses={200: LIVE_ITEMS, **documented(400, 403)})
     def get(self, request: Request) -> Response:
         query = SinceQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -68,7 +69,7 @@ class WatchLiveItemsView(APIView):
 
     permission_classes = [IsAdminUser]
 
-    @extend_schema(parameters=[SinceQuery], responses=LIVE_ITEMS)
+    @extend_schema(parameters=[SinceQuery], responses={200: LIVE_ITEMS, **documented(400, 403, 404)})
     def get(self, request: Request, learner_id: int) -> Response:
         query = SinceQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

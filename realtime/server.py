@@ -17,6 +17,7 @@ to Daphne (see realtime.collector for why):
 """
 import asyncio
 import logging
+import os
 import signal
 import sys
 import time
@@ -85,6 +86,11 @@ class SocketServer(Server):
             self.leaving.add(protocol)
 
     async def handle_reply(self, protocol: object, message: dict) -> None:
+        if message.get("type") == "websocket.send" and buffered(protocol) > settings.REALTIME_MAX_BUFFERED_BYTES:
+            # A client that does not read: drop it rather than buffer for it without end.
+            logger.warning("dropping a socket that does not read (%d bytes waiting to be sent)", buffered(protocol))
+            protocol.transport.abortConnection()
+            return
         try:
             await super().handle_reply(protocol, message)
         except Disconnected:
@@ -99,6 +105,15 @@ class SocketServer(Server):
             self.leaving.discard(protocol)
             release(protocol)
         collector.flush()
+
+
+def buffered(protocol: object) -> int:
+    """Bytes waiting in the socket's Twisted transport (beyond what the kernel already took)."""
+    transport = getattr(protocol, "transport", None)
+    if transport is None:
+        return 0
+    return len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0) + getattr(
+        transport, "_tempDataLen", 0)
 
 
 def upgraded(protocol: object) -> bool:
@@ -129,7 +144,14 @@ class SocketServerCommandLine(CommandLineInterface):
 
 
 def main() -> None:
-    SocketServerCommandLine().run(sys.argv[1:])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    args = sys.argv[1:]
+    # Half-open connections: ping every socket and drop one that does not answer (settings).
+    if "--ping-interval" not in args:
+        args += ["--ping-interval", str(settings.REALTIME_PING_INTERVAL_SECONDS)]
+    if "--ping-timeout" not in args:
+        args += ["--ping-timeout", str(settings.REALTIME_PING_TIMEOUT_SECONDS)]
+    SocketServerCommandLine().run(args)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ def test_committed_schema_matches_the_code(tmp_path):
     generated = tmp_path / "openapi.yaml"
     call_command("spectacular", "--file", str(generated), "--validate")
     assert yaml.safe_load(generated.read_text()) == yaml.safe_load(SCHEMA.read_text()), (
-        "The API changed: regenerate with `python manage.py spectacular --file docs/openapi.yaml`"
+        "The API changed: regenerate with `DJANGO_DEBUG=1 python manage.py spectacular --file docs/openapi.yaml`"
     )
 
 

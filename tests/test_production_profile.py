@@ -67,3 +67,10 @@ def test_the_production_profile_passes_the_deploy_check_without_a_warning():
     run = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0 and "no issues" in run.stdout, run.stdout + run.stderr
+
+
+@pytest.mark.django_db
+def test_unknown_api_addresses_answer_in_the_apis_error_body(client):
+    response = client.get("/api/v1/support/learners/not-a-number/live/")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assert client.get("/no-such-page/").status_code == 404

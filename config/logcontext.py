@@ -39,6 +39,18 @@ def acting_as(actor: str) -> Iterator[None]:
         actor_context.reset(token)
 
 
+@contextmanager
+def carried(message: dict) -> Iterator[None]:
+    """Log inside the block with the request id and order a message carries (a published event)."""
+    tokens = [(var, var.set(message[name])) for name, var in (("request_id", request_context), ("order", order_context))
+              if message.get(name)]
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
+
+
 class OrderContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.order = order_context.get()

@@ -22,6 +22,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from config.logcontext import carried
 from realtime import hub, items, metrics, presence, protocol, tokens
 from realtime.publishing import group_for_user
 from realtime.ratelimit import TokenBucket
@@ -198,7 +199,10 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             # with a catch-up; the hub need not repair it.
             return
         await self.send_message(message)
+        hub.hub().delivered += 1
         metrics.EVENTS_DELIVERED.inc()
+        with carried(event):
+            logger.info("delivered %s %s v%s to a socket of user %s", event["kind"], event["key"], version, self.user_id)
         if "published_at" in event:
             metrics.PUBLISH_TO_SEND.observe(max(0.0, time.time() - event["published_at"]))
 

@@ -77,6 +77,8 @@ class SocketHub:
         self.draining = False
         # The newest version known of each learner with a socket here.
         self.versions: dict[int, int] = {}
+        # Events sent on this process's sockets since the last tick (cluster presence sums them).
+        self.delivered = 0
 
     def count(self, user_id: int) -> int:
         """Open sockets of the learner in this process."""
@@ -122,7 +124,7 @@ class SocketHub:
             if not self.members:
                 self.checked_until = timezone.now()
                 continue
-            for job in (self.repair, lambda: self.beat(self.slots[tick % len(self.slots)])):
+            for job in (self.repair, lambda: self.beat(self.slots[tick % len(self.slots)]), self.count_deliveries):
                 try:
                     await job()
                 except Exception:  # a failed tick must not stop the next ones
@@ -157,6 +159,12 @@ class SocketHub:
         await presence.refresh(
             [(m.user_id, m.channel_name, m.sent_through, m.client_build) for m in due if m in self.slot_of]
         )
+
+    async def count_deliveries(self) -> None:
+        """Add this tick's deliveries to the cluster's count (the support console's deliveries per second)."""
+        delivered, self.delivered = self.delivered, 0
+        if delivered:
+            await presence.count_deliveries(delivered)
 
     async def drain(self, window: float) -> int:
         """Close every socket with 4001, one at a time, evenly over ``window`` seconds, in random order.

@@ -97,6 +97,15 @@ async def leave(user_id: int, channel: str) -> None:
         await pipe.execute()
 
 
+async def count_deliveries(count: int) -> None:
+    """Events this node sent on its sockets in the last second, added to the cluster's per-second count."""
+    key = _key(f"deliveries:{int(time.time())}")
+    async with _client().pipeline(transaction=False) as pipe:
+        pipe.incrby(key, count)
+        pipe.expire(key, 120)
+        await pipe.execute()
+
+
 # --- Reads and HTTP pollers (plain client: views and the support console) -----------------------
 
 
@@ -132,8 +141,8 @@ def polling(user_id: int) -> bool:
 
 
 def overview() -> dict[str, object]:
-    """Across the cluster: sockets per live node, every socket's (learner, node, version sent), and
-    how many learners poll over HTTP."""
+    """Across the cluster: sockets per live node, every socket's (learner, node, version sent), how
+    many learners poll over HTTP, and events delivered per second over the last minute."""
     client = _sync_client()
     now = time.time()
     client.zremrangebyscore(_key("pollers"), 0, now)
@@ -145,4 +154,7 @@ def overview() -> dict[str, object]:
         if fields.get("node") in per_node and "user" in fields:
             per_node[fields["node"]] += 1
             sockets.append((int(fields["user"]), fields["node"], int(fields.get("version", 0))))
-    return {"sockets_per_node": per_node, "sockets": sockets, "pollers": client.zcard(_key("pollers"))}
+    seconds = range(int(now) - 59, int(now) + 1)  # the last 60 seconds, this one included
+    delivered = sum(int(n) for n in client.mget([_key(f"deliveries:{second}") for second in seconds]) if n)
+    return {"sockets_per_node": per_node, "sockets": sockets, "pollers": client.zcard(_key("pollers")),
+            "deliveries_per_second": round(delivered / 60, 2)}

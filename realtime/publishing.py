@@ -17,6 +17,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
+from config.logcontext import order_context, request_context
 from realtime import items, metrics
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,11 @@ def group_for_user(user_id: int) -> str:
 def publish_item(user_id: int, kind: str, item: dict[str, Any]) -> bool:
     """Send one live item's change to every open socket of the learner. True if Redis took it."""
     version = item["version"]
-    message = {"type": "item.updated", **items.envelope(kind, item), "version": version, "published_at": time.time()}
+    message = {
+        "type": "item.updated", **items.envelope(kind, item), "version": version, "published_at": time.time(),
+        # Where the change came from, for the delivery's log line (config.logcontext).
+        "request_id": request_context.get(), "order": order_context.get(),
+    }
     layer = get_channel_layer()
     for attempt in range(1, PUBLISH_ATTEMPTS + 1):
         try:

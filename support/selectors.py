@@ -57,7 +57,8 @@ def learner_view(user_id: int) -> LearnerView:
 
 
 def cluster_overview() -> dict[str, Any]:
-    """Sockets per node, lagging sockets, HTTP pollers, changes (= publishes) in the last minute, stalled orders.
+    """Sockets per node, lagging sockets, HTTP pollers, publishes (item changes) in the last minute and
+    deliveries per second, stalled orders.
 
     A socket lags when the learner's version is above the one it was last sent
     (as of its last heartbeat, so a change of the last few seconds may show).
@@ -71,6 +72,7 @@ def cluster_overview() -> dict[str, Any]:
     return {
         "sockets_per_node": seen["sockets_per_node"],
         "pollers": seen["pollers"],
+        "deliveries_per_second": seen["deliveries_per_second"],
         "lagging": sorted(lagging, key=lambda socket: -socket["lag"])[:50],
         "changes_last_minute": dashboard_selectors.changes_since_seconds(60),
         "stalled_orders": order_selectors.stalled_orders(dispatch.stall_threshold()),

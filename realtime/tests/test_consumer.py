@@ -273,3 +273,21 @@ async def test_an_idle_socket_keeps_receiving_past_the_redis_read_timeout(learne
     await database_sync_to_async(enrollments.start)(learner.user.pk, course, "audit")
     await socket.expect_update(course.key, status="pending")
     await socket.close()
+
+
+async def test_a_delivery_is_logged_with_the_request_and_order_that_caused_it(learner, caplog):
+    from config.logcontext import order_context, request_context
+
+    course = await course_factory()
+    socket, _ = await connect_dashboard(learner)
+    await socket.hello(0, protocol=2)
+    tokens = request_context.set("req-delivery"), order_context.set("LP-DELIVERY")
+    try:
+        await start(learner.user.pk, course, "audit")
+    finally:
+        request_context.reset(tokens[0])
+        order_context.reset(tokens[1])
+    await socket.expect("item.updated")
+    delivered = [r for r in caplog.records if r.getMessage().startswith("delivered enrollment")]
+    assert delivered and (delivered[0].request_id, delivered[0].order) == ("req-delivery", "LP-DELIVERY")
+    await socket.close()

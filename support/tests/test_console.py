@@ -151,3 +151,20 @@ async def test_the_overview_shows_sockets_per_node_and_the_ones_lagging(staff_cl
     assert settings.REALTIME_NODE in html
     lagging = html[html.index('data-role="lagging"'):html.index('data-role="pollers"')]
     assert f"/support/learners/{learner.user.pk}/" in lagging and "<td>1</td>" in lagging
+
+
+async def test_the_overview_counts_deliveries_per_second_across_nodes(staff_client):
+    import re
+
+    from channels.db import database_sync_to_async
+
+    from realtime import presence
+
+    async def shown() -> float:
+        html = (await database_sync_to_async(staff_client.get)("/support/overview/")).content.decode()
+        return float(re.search(r'data-role="deliveries">([0-9.]+)<', html).group(1))
+
+    before = await shown()
+    await presence.count_deliveries(90)  # as if two nodes' hubs had reported this second
+    await presence.count_deliveries(30)
+    assert await shown() == pytest.approx(before + 2.0)

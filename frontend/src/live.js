@@ -9,6 +9,7 @@ import {
   backoffDelay,
   closeAction,
   initialState,
+  pollingState,
   reloadAction,
   RELOAD_NOTICE_MS,
 } from "./status.js";
@@ -41,6 +42,7 @@ export function startLive({ renderers, busy = () => false, onChange = () => {} }
   let watchdogTimer = null;
   let pollTimer = null;
   let pollFailures = 0;
+  let pollState = null; // what the last poll said while the socket is down (status.js, pollingState)
   let retryAfterMs = null; // named by the server's error before a 4001 (drain)
   let serverBuild = null; // the frontend build the server named in its last catch-up
   let reloadDeadline = null;
@@ -114,7 +116,8 @@ export function startLive({ renderers, busy = () => false, onChange = () => {} }
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(`${scheme}//${location.host}${start.socket_path}`);
     socket = ws;
-    setConnection("connecting", reconnectAttempt ? "Reconnecting…" : "Connecting…");
+    // While polling, the badge keeps saying what the polls say; a reconnect attempt does not hide it.
+    if (pollState === null) setConnection("connecting", reconnectAttempt ? "Reconnecting…" : "Connecting…");
     ws.addEventListener("open", () => {
       reconnectAttempt = 0;
       stopPolling();
@@ -135,7 +138,8 @@ export function startLive({ renderers, busy = () => false, onChange = () => {} }
       clearTimeout(watchdogTimer);
       const action = closeAction(event.code, reconnectAttempt++, { retryAfterMs });
       retryAfterMs = null;
-      setConnection(action.state, action.label);
+      if (!action.poll || pollState === null) setConnection(action.state, action.label);
+      else setConnection(pollState.state, pollState.label);
       if (action.poll) startPolling();
       if (action.reconnectMs !== null) reconnectTimer = setTimeout(connect, action.reconnectMs);
     });
@@ -154,6 +158,9 @@ export function startLive({ renderers, busy = () => false, onChange = () => {} }
     } catch (error) {
       pollFailures += 1;
     }
+    if (pollTimer === null) return; // the socket came back meanwhile
+    pollState = pollingState(pollFailures === 0);
+    setConnection(pollState.state, pollState.label);
     const delay = backoffDelay(pollFailures, { baseMs: POLL_BASE_MS, capMs: POLL_CAP_MS });
     pollTimer = setTimeout(pollOnce, pollFailures ? delay : POLL_BASE_MS);
   }
@@ -166,6 +173,7 @@ export function startLive({ renderers, busy = () => false, onChange = () => {} }
     clearTimeout(pollTimer);
     pollTimer = null;
     pollFailures = 0;
+    pollState = null;
   }
 
   render(Object.values(state.items));

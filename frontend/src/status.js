@@ -181,6 +181,17 @@ export function receiptView(order) {
   };
 }
 
+/**
+ * What the connection badge says while the socket is down and the page polls
+ * over HTTP: the last poll worked (updates still arrive, a little later), or it
+ * failed too (nothing arrives until the network is back).
+ */
+export function pollingState(lastPollWorked) {
+  return lastPollWorked
+    ? { state: "polling", label: "Updates may take a few seconds" }
+    : { state: "offline", label: "Offline: we keep trying. Reload to check" };
+}
+
 /** Milliseconds before reconnect attempt `attempt` (0-based): exponential with jitter. */
 export function backoffDelay(attempt, { baseMs = 500, capMs = 30000 } = {}, random = Math.random) {
   const ceiling = Math.min(capMs, baseMs * 2 ** attempt);
@@ -203,7 +214,7 @@ const RATE_LIMITED_FLOOR_MS = 10000;
 export function closeAction(code, attempt, { retryAfterMs = null } = {}, random = Math.random) {
   switch (code) {
     case CLOSE.unauthenticated:
-      return { reconnectMs: null, poll: false, state: "offline", label: "Signed out" };
+      return { reconnectMs: null, poll: false, state: "signed-out", label: "Signed out: sign in again for updates" };
     case CLOSE.forbidden:
       return { reconnectMs: null, poll: false, state: "offline", label: "Not allowed" };
     case CLOSE.tooManySockets:

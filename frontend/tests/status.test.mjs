@@ -11,6 +11,7 @@ import {
   CLOSE,
   closeAction,
   entriesIn,
+  pollingState,
   initialState,
   itemsOf,
   needsResync,
@@ -126,7 +127,7 @@ test("backoff grows exponentially, stays within the cap and is jittered", () => 
 test("each close code the server sends has its own reaction", () => {
   const half = () => 0.5;
   assert.deepEqual(closeAction(CLOSE.unauthenticated, 0, {}, half), {
-    reconnectMs: null, poll: false, state: "offline", label: "Signed out",
+    reconnectMs: null, poll: false, state: "signed-out", label: "Signed out: sign in again for updates",
   });
   assert.deepEqual(closeAction(CLOSE.forbidden, 0, {}, half).reconnectMs, null, "not staff: stop");
   const crowded = closeAction(CLOSE.tooManySockets, 3, {}, half);
@@ -194,6 +195,12 @@ test("a receipt: each line opens its course once complete; a failed one shows wh
   assert.deepEqual(view.lines.map((l) => l.showFailure), [false, true, false]);
   assert.equal(view.lines[1].failureReason, "No.");
   assert.equal(receiptView({ status: "complete", failure_reason: "", lines: [] }).text, "All your seats are ready.");
+});
+
+test("while polling, the badge says whether updates still arrive", () => {
+  assert.deepEqual(pollingState(true), { state: "polling", label: "Updates may take a few seconds" });
+  assert.equal(pollingState(false).state, "offline");
+  assert.match(pollingState(false).label, /Reload to check/);
 });
 
 // The same table of cases drives the Python client's tests (realtime/tests/test_client.py).

@@ -147,10 +147,38 @@ def test_http_fallback_while_the_socket_cannot_open_then_back_to_push(page, live
     in_thread(enrollments.activate, enrollment.pk)
     assert_active_look(page, key)
     assert last_source(page) == "poll"
+    badge = page.locator('[data-role="connection"]')
+    expect(badge).to_have_attribute("data-state", "polling")
+    expect(badge).to_have_text("Updates may take a few seconds")
+    page.screenshot(path=str(artifacts_dir() / "connection-polling.png"))
 
     gate.open = True
     wait_live(page, timeout=40_000)
     assert not page.evaluate("window.learnerDashboard.polling")
+
+
+def test_with_no_socket_and_no_http_the_page_says_it_is_offline(page, live_server_url, catalog, learner):
+    SocketGate(page, open_=False)
+    page.route("**/api/v1/live/**", lambda route: route.abort())
+    page.context.add_cookies([{"name": "sessionid", "value": learner.session_key, "url": live_server_url}])
+    page.goto("/dashboard/")
+    badge = page.locator('[data-role="connection"]')
+    expect(badge).to_have_attribute("data-state", "offline", timeout=15_000)
+    expect(badge).to_have_text("Offline: we keep trying. Reload to check")
+    expect(badge).to_have_attribute("role", "status")
+    page.screenshot(path=str(artifacts_dir() / "connection-offline.png"))
+
+
+def test_a_page_whose_session_ended_says_it_is_signed_out(page, live_server_url, catalog, learner):
+    from django.contrib.sessions.models import Session
+
+    open_dashboard_as(page, learner, live_server_url)
+    in_thread(lambda: Session.objects.filter(session_key=learner.session_key).delete())  # signed out elsewhere
+    page.evaluate("window.learnerDashboard.dropSocket()")
+    badge = page.locator('[data-role="connection"]')
+    expect(badge).to_have_attribute("data-state", "signed-out", timeout=15_000)
+    expect(badge).to_have_text("Signed out: sign in again for updates")
+    assert not page.evaluate("window.learnerDashboard.reconnectScheduled"), "no reconnect loop"
 
 
 def test_the_receipt_converges_like_the_dashboard_when_its_socket_cannot_open(page, live_server_url, catalog,

@@ -7,7 +7,7 @@ from celery.signals import before_task_publish, task_postrun, task_prerun, worke
 from celery.worker.consumer import Consumer
 from django.db import close_old_connections
 
-from config.logcontext import CARRIED, actor_context
+from config.logcontext import CARRIED, actor_context, reset_context
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -63,6 +63,12 @@ def _restore_context(task, **kwargs) -> None:
         if value:
             var.set(value)
     actor_context.set("worker")
+
+
+@task_postrun.connect
+def _reset_context(**kwargs) -> None:
+    """A task's order and request id end with it: the next log lines (the relay's sweep) are not theirs."""
+    reset_context()
 
 
 @worker_init.connect

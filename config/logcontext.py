@@ -29,6 +29,13 @@ request_context: ContextVar[str] = ContextVar("request_id", default="-")
 CARRIED = {"learnwell_request_id": request_context, "learnwell_order": order_context}
 
 
+def reset_context() -> None:
+    """Back to no request, no order, the system acting (after a task, in a long-lived thread)."""
+    request_context.set("-")
+    order_context.set("-")
+    actor_context.set("system")
+
+
 @contextmanager
 def acting_as(actor: str) -> Iterator[None]:
     """Do the block's work as ``actor`` (recorded in the change log and the logs)."""

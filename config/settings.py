@@ -60,6 +60,14 @@ def secret(name: str, demo_default: str, min_length: int) -> str:
 
 
 SECRET_KEY = secret("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me", 50)
+
+# Two demos (debug on) on one machine share its Redis: each checkout gets its own
+# channel-layer and cache prefix and its own queue, so they never take each
+# other's events or tasks; the QA commands in the same checkout agree with it.
+# Production (debug off) keeps "asgi" and "fulfillment" unless told otherwise.
+DEMO_ID = hashlib.sha256(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:8]
+DEFAULT_PREFIX = f"demo-{DEMO_ID}" if DEBUG else "asgi"
+DEFAULT_QUEUE = f"fulfillment-demo-{DEMO_ID}" if DEBUG else "fulfillment"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 CSRF_TRUSTED_ORIGINS = [
     origin for origin in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if origin
@@ -190,7 +198,7 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),
-        "KEY_PREFIX": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi") + ":cache",
+        "KEY_PREFIX": os.environ.get("CHANNEL_LAYER_PREFIX", DEFAULT_PREFIX) + ":cache",
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
@@ -238,7 +246,7 @@ CHANNEL_LAYERS = {
         }[CHANNEL_LAYER_BACKEND],
         "CONFIG": {
             "hosts": CHANNEL_LAYER_HOSTS,
-            "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
+            "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", DEFAULT_PREFIX),
             # Messages in Redis are encrypted and authenticated, so a party
             # that can write to Redis cannot inject events into a dashboard.
             "symmetric_encryption_keys": CHANNEL_LAYER_KEYS,
@@ -256,7 +264,7 @@ CHANNEL_LAYERS = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (
     ";".join(f"sentinel://{host}:{port}" for host, port in REDIS_SENTINELS) if REDIS_SENTINELS else REDIS_URL
 )
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "fulfillment")
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", DEFAULT_QUEUE)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -7,6 +7,7 @@ class Course(models.Model):
     title = models.CharField(max_length=255)
     start = models.DateField(null=True, blank=True)
     description = models.CharField(max_length=500, blank=True)
+    listed = models.BooleanField(default=True, help_text="Shown in the catalog (QA scenarios make unlisted courses).")
 
     class Meta:
         ordering = ["title"]

@@ -5,6 +5,7 @@ private one on a free port (stopped again on exit).
 """
 import argparse
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -64,6 +65,10 @@ def describe(node: Node) -> str:
 
 def run_demo(port: int) -> int:
     interrupt_on_sigterm()
+    if port_open("127.0.0.1", port):
+        print(f"Port {port} is taken ({port_holder(port)}). Stop what holds it, or choose another port: "
+              f"PORT={free_port()} make run", file=sys.stderr)
+        return 1
     env = dict(os.environ)
     env.setdefault("DJANGO_DEBUG", "1")
     # Ctrl-C drains the socket servers like a deploy would, over 2 s instead of 10.
@@ -77,8 +82,6 @@ def run_demo(port: int) -> int:
     env["REDIS_URL"] = redis_url
     if redis_process:
         print(f"No Redis answered; started one at {redis_url}")
-    if port_open("127.0.0.1", port):
-        port = free_port()
     started: list[Process] = [p for p in [redis_process] if p]
     stop = threading.Event()
     try:
@@ -107,9 +110,24 @@ def run_demo(port: int) -> int:
         print("\nStopping…")
         return 0
     finally:
+        # A second Ctrl-C (or a SIGTERM that reached us and make both) must not cut the
+        # stopping short and leave a server holding the port: every child is stopped.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         stop.set()
         for p in reversed(started):
             p.stop()
+        print("Stopped.", flush=True)
+
+
+def port_holder(port: int) -> str:
+    """What listens on the port, as ``ss`` tells it (a process name and pid), or that we could not tell."""
+    try:
+        out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "by a process this user cannot see"
+    found = re.findall(r'\("([^"]+)",pid=(\d+)', out)
+    return ", ".join(f"{name}, pid {pid}" for name, pid in found) or "by a process this user cannot see"
 
 
 def run_tests(pytest_args: list[str]) -> int:

@@ -16,7 +16,7 @@ def seat_catalog(context: template.Context) -> dict:
     user = context["request"].user
     held = selectors.held_courses(user.pk)
     courses: dict[int, dict] = {}
-    for seat in Seat.objects.select_related("course").order_by("course__title", "price"):
+    for seat in Seat.objects.select_related("course").filter(course__listed=True).order_by("course__title", "price"):
         entry = courses.setdefault(
             seat.course_id, {"course": seat.course, "seats": [], "status": held.get(seat.course_id)}
         )

@@ -90,3 +90,13 @@ async def test_a_refund_greys_out_the_tile(dashboard, learner):
     await database_sync_to_async(enrollments.activate)(enrollment.pk)
     await database_sync_to_async(enrollments.deactivate)(enrollment.pk)
     await dashboard.expect_update(course.key, status="inactive", within=5)
+
+
+def test_dashboard_watch_says_so_when_nothing_answers(stack_env, learner):
+    from devstack.processes import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    run = subprocess.run([sys.executable, "manage.py", "dashboard_watch", learner.user.username, "--url", url],
+                         cwd=ROOT, env=stack_env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and f"Nothing answered at {url.replace('http', 'ws')}/ws/dashboard/" in run.stderr
+    assert "make run" in run.stderr

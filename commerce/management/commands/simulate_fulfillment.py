@@ -23,6 +23,10 @@ from dashboard.wire import to_wire
 SCENARIOS = ["success", "failure", "fail-then-succeed", "duplicate", "out-of-order", "burst"]
 
 
+# The courses QA scenarios make (unlisted; `manage.py qa_reset` removes them).
+QA_PREFIX = "course-v1:QA+"
+
+
 class Command(BaseCommand):
     help = "Simulate fulfillment scenarios for a learner: " + ", ".join(SCENARIOS) + "."
 
@@ -110,7 +114,8 @@ class Command(BaseCommand):
 
     def place(self) -> tuple[str, Course]:
         tag = uuid.uuid4().hex[:6].upper()
-        course = Course.objects.create(key=f"course-v1:QA+{tag}+2026", title=f"QA course {tag}")
+        # Unlisted: it stays out of every learner's catalog; `manage.py qa_reset` removes it.
+        course = Course.objects.create(key=f"{QA_PREFIX}{tag}+2026", title=f"QA course {tag}", listed=False)
         Seat.objects.create(course=course, mode="audit", price=Decimal("0"))
         # This command drives fulfillment itself, so nothing is enqueued.
         number = checkout.checkout(self.user.pk, course.key, "audit", enqueue=False).order.number

@@ -11,6 +11,9 @@ from realtime.client import DashboardClient
 from realtime.sessions import session_cookie_for
 
 
+CONNECT_SECONDS = 10
+
+
 class Command(BaseCommand):
     help = "Connect to a running server as a learner and print every dashboard protocol message."
 
@@ -43,7 +46,18 @@ class Command(BaseCommand):
         stop = asyncio.Event()
         if seconds is not None:
             asyncio.get_running_loop().call_later(seconds, stop.set)
-        await client.run(stop)
+        running = asyncio.ensure_future(client.run(stop))
+        try:
+            await asyncio.wait_for(client.connected.wait(), CONNECT_SECONDS)
+        except asyncio.TimeoutError:
+            stop.set()
+            await running
+            raise CommandError(
+                f"Nothing answered at {client.ws_url} within {CONNECT_SECONDS} s"
+                + (f" (the server closed with {client.close_codes[-1]})" if client.close_codes and client.close_codes[-1]
+                   else "; is the demo (`make run`) running there?")
+            ) from None
+        await running
 
     def show_raw(self, message: dict) -> None:
         self.stdout.write(json.dumps(message), ending="\n")

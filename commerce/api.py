@@ -4,13 +4,13 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from commerce import checkout, payments
 from commerce.models import Order, OrderLine
 from commerce.wire import to_wire
 from config.api_errors import documented
+from config.throttling import SharedScopedThrottle
 from config.logcontext import acting_as
 from dashboard.models import Enrollment
 
@@ -88,7 +88,7 @@ class OrderOut(serializers.Serializer):
 
 
 class OrderCreateView(APIView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SharedScopedThrottle]
     throttle_scope = "checkout"
 
     @extend_schema(
@@ -110,7 +110,7 @@ class PaymentNotifyView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SharedScopedThrottle]
     throttle_scope = "payments"
 
     @extend_schema(

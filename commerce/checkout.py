@@ -117,7 +117,7 @@ def place(order: Order, *, enqueue: bool = True) -> None:
 def _placed(order: Order, seats: list[Seat], enqueue: bool) -> None:
     order_context.set(order.number)
     for seat in seats:
-        enrollments.start(order.user_id, seat.course, seat.mode)
+        enrollments.start(order.user_id, seat.course, seat.mode, paid=not seat.is_free)
     logger.info("order %s placed", order.number)
     if enqueue:
         transaction.on_commit(lambda: dispatch.send(order.number))
@@ -136,7 +136,7 @@ def retry_order(order_number: str) -> int:
 def _retry(order: Order, line: OrderLine, enqueue: bool) -> None:
     """The learner retries one failed line: its seat is pending again and only it is fulfilled anew."""
     order = Order.objects.select_for_update().get(pk=order.pk)
-    enrollments.start(order.user_id, line.seat.course, line.seat.mode)
+    enrollments.start(order.user_id, line.seat.course, line.seat.mode, paid=not line.seat.is_free)
     orders.reopen_line(order, line)
     orders.mark_due(order.number, delay_seconds=0)
     logger.info("order %s: %s retried at the learner's request", order.number, line.seat.course.key)

@@ -6,6 +6,14 @@ from django.db import models
 from dashboard.models import Course, Enrollment
 
 
+MODE_EXPLANATIONS = {
+    "audit": "The course materials, no certificate.",
+    "honor": "The course materials and a certificate on your honor.",
+    "verified": "Graded work and an ID-verified certificate.",
+    "professional": "Graded work and a professional certificate.",
+}
+
+
 class Seat(models.Model):
     """A course seat for sale: one course in one mode at one price."""
 
@@ -21,6 +29,11 @@ class Seat(models.Model):
     @property
     def is_free(self) -> bool:
         return self.price == 0
+
+    @property
+    def explanation(self) -> str:
+        """What the learner gets in this mode, in plain words (where the seat is sold)."""
+        return MODE_EXPLANATIONS.get(self.mode, "")
 
     def __str__(self) -> str:
         return f"{self.course.key} {self.mode} {self.price} {self.currency}"

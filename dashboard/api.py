@@ -22,6 +22,7 @@ class EnrollmentOut(serializers.Serializer):
     version = serializers.IntegerField()
     failure_reason = serializers.CharField(allow_blank=True)
     url = serializers.CharField()
+    paid = serializers.BooleanField()
 
 
 class EnrollmentListView(APIView):

@@ -43,7 +43,7 @@ def can_transition(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
 
 
-def start(user_id: int, course: Course, mode: str) -> Enrollment:
+def start(user_id: int, course: Course, mode: str, paid: bool = False) -> Enrollment:
     """Make the learner's enrollment in ``course`` pending, or leave one that is under way.
 
     Creates a pending enrollment; a failed or refunded one goes back to
@@ -60,13 +60,14 @@ def start(user_id: int, course: Course, mode: str) -> Enrollment:
                 user_id=user_id,
                 course=course,
                 mode=mode,
+                paid=paid,
                 status=Status.PENDING,
                 version=clock.bump(user_id),
             )
             _announce(enrollment)
             return enrollment
         if enrollment.status in (Status.FAILED, Status.INACTIVE):
-            enrollment.mode = mode
+            enrollment.mode, enrollment.paid = mode, paid
             return _move(enrollment, Status.PENDING)
         return enrollment
 
@@ -98,8 +99,9 @@ def retry(enrollment_id: int) -> Enrollment:
     return transition(enrollment_id, Status.PENDING)
 
 
-def deactivate(enrollment_id: int) -> Enrollment:
-    return transition(enrollment_id, Status.INACTIVE)
+def deactivate(enrollment_id: int, reason: str = "") -> Enrollment:
+    """Refunded (no reason) or revoked (the reason the learner sees)."""
+    return transition(enrollment_id, Status.INACTIVE, reason=reason)
 
 
 def transition(enrollment_id: int, target: str, reason: str = "") -> Enrollment:
@@ -120,9 +122,10 @@ def _move(enrollment: Enrollment, target: str, reason: str = "") -> Enrollment:
     if not can_transition(enrollment.status, target):
         raise IllegalTransition(enrollment.status, target)
     enrollment.status = target
-    enrollment.failure_reason = reason if target == Status.FAILED else ""
+    # A failure's reason, or why access was removed (a revocation; a refund gives none).
+    enrollment.failure_reason = reason if target in (Status.FAILED, Status.INACTIVE) else ""
     enrollment.version = clock.bump(enrollment.user_id)
-    enrollment.save(update_fields=["status", "mode", "failure_reason", "version", "updated"])
+    enrollment.save(update_fields=["status", "mode", "paid", "failure_reason", "version", "updated"])
     _announce(enrollment)
     return enrollment
 

@@ -74,7 +74,10 @@ class Enrollment(models.Model):
     mode = models.CharField(max_length=32, choices=Mode.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     version = models.PositiveBigIntegerField(help_text="The learner's version at the last change.")
-    failure_reason = models.CharField(max_length=500, blank=True)
+    failure_reason = models.CharField(
+        max_length=500, blank=True, help_text="Why it failed, or why access was removed (inactive)."
+    )
+    paid = models.BooleanField(default=False, help_text="The seat was paid for: a failed one says the payment is safe.")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

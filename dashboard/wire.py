@@ -17,10 +17,11 @@ class EnrollmentWire(TypedDict):
     version: int
     failure_reason: str
     url: str
+    paid: bool
 
 
 def wire(course_key: str, course_title: str, mode: str, status: str, version: int,
-         failure_reason: str = "") -> EnrollmentWire:
+         failure_reason: str = "", paid: bool = False) -> EnrollmentWire:
     """The one place the shape is built (a blank course key gives the page's empty template tile)."""
     return EnrollmentWire(
         course_id=course_key,
@@ -30,6 +31,7 @@ def wire(course_key: str, course_title: str, mode: str, status: str, version: in
         version=version,
         failure_reason=failure_reason,
         url=reverse("course-home", args=[course_key]) if course_key else "",
+        paid=paid,
     )
 
 
@@ -37,7 +39,7 @@ def to_wire(enrollment: Enrollment) -> EnrollmentWire:
     """The enrollment as the API, the page and the WebSocket show it."""
     course = enrollment.course
     return wire(course.key, course.title, enrollment.mode, enrollment.status, enrollment.version,
-                enrollment.failure_reason)
+                enrollment.failure_reason, enrollment.paid)
 
 
 def blank_tile() -> EnrollmentWire:

@@ -33,6 +33,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Protocol
 
+import redis
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import timezone
@@ -49,6 +50,7 @@ REPAIR_GRACE = timedelta(seconds=1)
 # before it commits, so a slow commit still lands in a later window.
 REPAIR_OVERLAP = timedelta(seconds=5)
 YIELD_EVERY = 100
+PRESENCE_ERRORS = (redis.RedisError, OSError)
 
 
 class Member(Protocol):
@@ -156,15 +158,21 @@ class SocketHub:
             if sent % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         # The same sockets stay present across the cluster (one pipelined Redis call).
-        await presence.refresh(
-            [(m.user_id, m.channel_name, m.sent_through, m.client_build) for m in due if m in self.slot_of]
-        )
+        try:
+            await presence.refresh(
+                [(m.user_id, m.channel_name, m.sent_through, m.client_build) for m in due if m in self.slot_of]
+            )
+        except PRESENCE_ERRORS as exc:  # Redis away: presence ages out, the sockets themselves carry on
+            logger.warning("cluster presence not refreshed: %r", exc)
 
     async def count_deliveries(self) -> None:
         """Add this tick's deliveries to the cluster's count (the support console's deliveries per second)."""
         delivered, self.delivered = self.delivered, 0
         if delivered:
-            await presence.count_deliveries(delivered)
+            try:
+                await presence.count_deliveries(delivered)
+            except PRESENCE_ERRORS as exc:
+                logger.warning("deliveries not counted: %r", exc)
 
     async def drain(self, window: float) -> int:
         """Close every socket with 4001, one at a time, evenly over ``window`` seconds, in random order.

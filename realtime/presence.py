@@ -11,15 +11,14 @@ down are noted in ``...:presence:pollers`` the same way.
 Sockets write with the async client of their event loop; the support console
 reads with a plain one.
 """
-import asyncio
 import time
-import weakref
 from dataclasses import dataclass
 from functools import cache
 
 import redis
-import redis.asyncio
 from django.conf import settings
+
+from config import aredis
 
 def _key(name: str) -> str:
     """A key under the channel layer's prefix: two deployments (or test runs) sharing a Redis never mix."""
@@ -43,23 +42,12 @@ class Socket:
     transport: str
 
 
-_async_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis.asyncio.Redis]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _client() -> redis.asyncio.Redis:
-    """The async client of the running event loop (one per server process; one per test loop in tests)."""
-    loop = asyncio.get_running_loop()
-    if loop not in _async_clients:
-        _async_clients[loop] = redis.asyncio.Redis.from_url(settings.REDIS_URL, decode_responses=True)
-    return _async_clients[loop]
 
 
 async def join(user_id: int, channel: str) -> int:
     """Register a socket; returns how many live sockets the learner has across the cluster, this one included."""
     now = time.time()
-    async with _client().pipeline(transaction=True) as pipe:
+    async with aredis.client().pipeline(transaction=True) as pipe:
         pipe.zremrangebyscore(_key(f"learner:{user_id}"), 0, now)
         pipe.zadd(_key(f"learner:{user_id}"), {channel: now + ttl()})
         pipe.expire(_key(f"learner:{user_id}"), int(ttl()) + 1)
@@ -79,7 +67,7 @@ async def refresh(sockets: list[tuple[int, str, int, str]]) -> None:
     if not sockets:
         return
     now = time.time()
-    async with _client().pipeline(transaction=False) as pipe:
+    async with aredis.client().pipeline(transaction=False) as pipe:
         for user_id, channel, version, build in sockets:
             # xx: only sockets still registered (one may have left during the beat).
             pipe.zadd(_key(f"learner:{user_id}"), {channel: now + ttl()}, xx=True)
@@ -91,7 +79,7 @@ async def refresh(sockets: list[tuple[int, str, int, str]]) -> None:
 
 
 async def leave(user_id: int, channel: str) -> None:
-    async with _client().pipeline(transaction=False) as pipe:
+    async with aredis.client().pipeline(transaction=False) as pipe:
         pipe.zrem(_key(f"learner:{user_id}"), channel)
         pipe.delete(_key(f"socket:{channel}"))
         await pipe.execute()
@@ -100,7 +88,7 @@ async def leave(user_id: int, channel: str) -> None:
 async def count_deliveries(count: int) -> None:
     """Events this node sent on its sockets in the last second, added to the cluster's per-second count."""
     key = _key(f"deliveries:{int(time.time())}")
-    async with _client().pipeline(transaction=False) as pipe:
+    async with aredis.client().pipeline(transaction=False) as pipe:
         pipe.incrby(key, count)
         pipe.expire(key, 120)
         await pipe.execute()

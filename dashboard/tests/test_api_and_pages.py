@@ -38,6 +38,7 @@ def test_enrollment_list_and_since(user_client):
                 "version": 3,
                 "failure_reason": "",
                 "url": f"/courses/{course.key}/",
+                "paid": False,
             }
         ],
     }

@@ -118,29 +118,40 @@ export function tileView(enrollment) {
   const active = status === "active";
   return {
     status,
-    badge: LABELS[status] ?? status,
+    badge: status === "inactive" && enrollment.failure_reason ? "Removed" : LABELS[status] ?? status,
     href: active ? enrollment.url : null,
     linkDisabled: !active,
     showIndicator: status === "pending",
     showFailure: status === "failed",
     failureReason: enrollment.failure_reason || "We could not prepare your seat.",
+    showPaidNote: status === "failed" && Boolean(enrollment.paid),
     showInactive: status === "inactive",
+    inactiveNote: enrollment.failure_reason ? `Access removed: ${enrollment.failure_reason}` : "This enrollment was refunded.",
     showCertificate: active,
     announcement: announcementFor(enrollment),
   };
 }
 
-function announcementFor({ status, course_title: title }) {
+function announcementFor({ status, course_title: title, failure_reason: reason }) {
   switch (status) {
     case "active":
       return `${title} is ready. You can open the course now.`;
     case "failed":
-      return `We could not prepare your seat in ${title}.`;
+      return `We could not prepare your seat in ${title}${reason ? `: ${reason}` : "."}`;
     case "pending":
       return `Your seat in ${title} is being prepared.`;
     default:
-      return `${title} is no longer active.`;
+      return reason ? `Your access to ${title} was removed: ${reason}` : `${title} was refunded.`;
   }
+}
+
+/**
+ * One announcement for a burst: the messages of changes that arrive together
+ * are read as one ("3 updates: …"), not one after another over each other.
+ */
+export function summarize(messages) {
+  if (messages.length <= 2) return messages.join(" ");
+  return `${messages.length} updates. ${messages.slice(0, 2).join(" ")} And ${messages.length - 2} more.`;
 }
 
 /** What an active tile shows for its certificate (null: none asked for yet). */

@@ -1,12 +1,28 @@
 // Drawing enrollment tiles and their certificates, for any page that shows
 // tiles (the dashboard, and the support console's view as the learner).
 import { setLink } from "./live.js";
-import { certificateView, tileView } from "./status.js";
+import { certificateView, summarize, tileView } from "./status.js";
+
+const ANNOUNCE_AFTER_MS = 400; // changes arriving within this are announced as one
+
+/** A polite live region that reads a burst of changes as one summary. */
+function announcerFor(region) {
+  const waiting = [];
+  let timer = null;
+  return (message) => {
+    if (!region || !message) return;
+    waiting.push(message);
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      region.textContent = summarize(waiting.splice(0));
+    }, ANNOUNCE_AFTER_MS);
+  };
+}
 
 /** Renderers of the `enrollment` and `certificate` kinds into the `#tiles` element of the page. */
 export function tileRenderers() {
   const tilesRoot = document.getElementById("tiles");
-  const announcer = document.querySelector('[data-role="announcer"]');
+  const announce = announcerFor(document.querySelector('[data-role="announcer"]'));
   const emptyNote = document.querySelector('[data-role="empty"]');
   const tileTemplate = document.querySelector('template[data-role="tile-template"]');
 
@@ -19,14 +35,26 @@ export function tileRenderers() {
     tile.dataset.courseId = enrollment.course_id;
     tile.dataset.mode = enrollment.mode;
     tile.dataset.url = enrollment.url;
+    delete tile.dataset.status; // a new tile is announced whatever its first status
     tile.querySelector(".mode").textContent = enrollment.mode;
     tile.querySelector('[data-role="course-link"]').textContent = enrollment.course_title;
-    tile.querySelector(".course-key").textContent = enrollment.course_id;
     tile.querySelectorAll('input[name="course_id"]').forEach((input) => (input.value = enrollment.course_id));
     tile.querySelector('input[name="mode"]').value = enrollment.mode;
+    tile.querySelector('[data-role="retry"]').setAttribute("aria-label", `Try again: ${enrollment.course_title}`);
+    tile.querySelector('[data-role="request-certificate"]')
+      .setAttribute("aria-label", `Get your certificate for ${enrollment.course_title}`);
     tilesRoot.prepend(tile);
     emptyNote.hidden = true;
     return tile;
+  }
+
+  // The catalog beside the tiles: a course held is "on your dashboard"; a refunded one is for sale again.
+  function markCatalog(enrollment) {
+    const entry = document.querySelector(`.catalog-item[data-course-id="${CSS.escape(enrollment.course_id)}"]`);
+    if (!entry) return;
+    const held = enrollment.status !== "inactive";
+    entry.querySelector('[data-role="catalog-held"]').hidden = !held;
+    entry.querySelector('[data-role="seat-buttons"]').hidden = held;
   }
 
   function renderEnrollment(enrollment) {
@@ -37,12 +65,19 @@ export function tileRenderers() {
     tile.dataset.version = String(enrollment.version);
     tile.querySelector('[data-role="status-badge"]').textContent = view.badge;
     setLink(tile.querySelector('[data-role="course-link"]'), view.href);
+    const open = tile.querySelector('[data-role="open-course"]');
+    setLink(open, view.href);
+    open.hidden = view.href === null;
     tile.querySelector('[data-role="indicator"]').hidden = !view.showIndicator;
     tile.querySelector('[data-role="failure"]').hidden = !view.showFailure;
     tile.querySelector('[data-role="failure-reason"]').textContent = view.failureReason;
-    tile.querySelector('[data-role="inactive-note"]').hidden = !view.showInactive;
+    tile.querySelector('[data-role="paid-note"]').hidden = !view.showPaidNote;
+    const inactive = tile.querySelector('[data-role="inactive-note"]');
+    inactive.hidden = !view.showInactive;
+    inactive.textContent = view.inactiveNote;
     tile.querySelector('[data-role="certificate"]').hidden = !view.showCertificate;
-    if (previous !== view.status) announcer.textContent = view.announcement;
+    markCatalog(enrollment);
+    if (previous !== view.status) announce(view.announcement);
   }
 
   function renderCertificate(certificate) {
@@ -59,7 +94,7 @@ export function tileRenderers() {
     setLink(download, view.href);
     tile.querySelector('[data-role="certificate-request"]').hidden = !view.canRequest;
     if (view.requestLabel) tile.querySelector('[data-role="request-certificate"]').textContent = view.requestLabel;
-    if (previous !== certificate.status && view.text) announcer.textContent = `${certificate.course_title}: ${view.text}`;
+    if (previous !== certificate.status && view.text) announce(`${certificate.course_title}: ${view.text}`);
   }
 
   return { enrollment: renderEnrollment, certificate: renderCertificate };

@@ -17,6 +17,7 @@ import {
   needsResync,
   receiptView,
   reloadAction,
+  summarize,
   tileView,
 } from "../src/status.js";
 
@@ -201,6 +202,24 @@ test("while polling, the badge says whether updates still arrive", () => {
   assert.deepEqual(pollingState(true), { state: "polling", label: "Updates may take a few seconds" });
   assert.equal(pollingState(false).state, "offline");
   assert.match(pollingState(false).label, /Reload to check/);
+});
+
+test("plain words: a failed paid seat says the payment is safe; revoked and refunded are told apart", () => {
+  const failedPaid = tileView({ ...enrollment("failed", 3), paid: true });
+  assert.equal(failedPaid.showPaidNote, true);
+  assert.match(failedPaid.announcement, /Platform down\./, "the announcement gives the reason");
+  assert.equal(tileView({ ...enrollment("failed", 3), paid: false }).showPaidNote, false);
+  const refunded = tileView(enrollment("inactive", 4));
+  assert.deepEqual([refunded.badge, refunded.inactiveNote], ["Refunded", "This enrollment was refunded."]);
+  const revoked = tileView({ ...enrollment("inactive", 4), failure_reason: "Your school ended its plan." });
+  assert.deepEqual([revoked.badge, revoked.inactiveNote], ["Removed", "Access removed: Your school ended its plan."]);
+  assert.match(revoked.announcement, /was removed: Your school ended its plan\./);
+});
+
+test("a burst of changes is announced as one summary", () => {
+  assert.equal(summarize(["A is ready."]), "A is ready.");
+  assert.equal(summarize(["A is ready.", "B is ready."]), "A is ready. B is ready.");
+  assert.equal(summarize(["A.", "B.", "C.", "D."]), "4 updates. A. B. And 2 more.");
 });
 
 // The same table of cases drives the Python client's tests (realtime/tests/test_client.py).

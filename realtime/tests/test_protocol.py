@@ -17,6 +17,7 @@ ENROLLMENT = {
     "version": 7,
     "failure_reason": "",
     "url": "/courses/course-v1:Org+Num+Run/",
+    "paid": False,
 }
 ENTRY = {"kind": "enrollment", "key": ENROLLMENT["course_id"], "item": ENROLLMENT}
 OTHER_KIND = {"kind": "certificate", "key": "c-1", "item": {"version": 8}}

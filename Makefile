@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 run: setup
 	$(PY) -m devstack run
 
-test: setup
+test: setup frontend/node_modules/.installed
 	$(PY) -m devstack test $(PYTEST_ARGS)
 
 bench: setup
@@ -22,8 +22,13 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+# The browser tests' own tools (axe-core), pinned by the lock file.
+frontend/node_modules/.installed: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 system-deps:
 	@bash scripts/system-deps.sh
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var frontend/node_modules

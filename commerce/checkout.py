@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from commerce import dispatch, orders
 from commerce import selectors as order_selectors
@@ -39,17 +40,18 @@ class CheckoutResult:
 def find_seat(course_key: str, mode: str) -> Seat:
     seats = {seat.mode: seat for seat in Seat.objects.select_related("course").filter(course__key=course_key)}
     if not seats:
-        raise CheckoutError("course_id", f"There is no course {course_key!r} for sale.")
+        raise CheckoutError("course_id", _("There is no course %(key)r for sale.") % {"key": course_key})
     if mode not in seats:
         modes = ", ".join(sorted(seats))
-        raise CheckoutError("mode", f"Course {course_key} is not sold as {mode!r}; it is sold as: {modes}.")
+        raise CheckoutError("mode", _("Course %(key)s is not sold as %(mode)r; it is sold as: %(modes)s.")
+                            % {"key": course_key, "mode": mode, "modes": modes})
     return seats[mode]
 
 
 def program_seats(program_key: str) -> list[Seat]:
     program = Program.objects.filter(key=program_key).first()
     if program is None:
-        raise CheckoutError("program_id", f"There is no program {program_key!r} for sale.")
+        raise CheckoutError("program_id", _("There is no program %(key)r for sale.") % {"key": program_key})
     return list(program.seats.select_related("course").order_by("course__title"))
 
 
@@ -68,9 +70,9 @@ def checkout_seats(user_id: int, seats: list[Seat], *, enqueue: bool = True) -> 
     simulator drives it itself).
     """
     if not seats or len(seats) > MAX_LINES:
-        raise CheckoutError("lines", f"An order has 1 to {MAX_LINES} lines.")
+        raise CheckoutError("lines", _("An order has 1 to %(most)s lines.") % {"most": MAX_LINES})
     if len({seat.course_id for seat in seats}) != len(seats):
-        raise CheckoutError("lines", "Each course may appear once in an order.")
+        raise CheckoutError("lines", _("Each course may appear once in an order."))
     with transaction.atomic():
         # Serialize one learner's checkouts so a double click cannot create two orders.
         get_user_model().objects.select_for_update().filter(pk=user_id).first()

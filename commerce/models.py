@@ -2,15 +2,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.models import Course, Enrollment
 
 
 MODE_EXPLANATIONS = {
-    "audit": "The course materials, no certificate.",
-    "honor": "The course materials and a certificate on your honor.",
-    "verified": "Graded work and an ID-verified certificate.",
-    "professional": "Graded work and a professional certificate.",
+    "audit": _("The course materials, no certificate."),
+    "honor": _("The course materials and a certificate on your honor."),
+    "verified": _("Graded work and an ID-verified certificate."),
+    "professional": _("Graded work and a professional certificate."),
 }
 
 

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from commerce import checkout, payments, selectors
@@ -20,7 +21,8 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
     limit, window = throttling.rate("checkout")  # the JSON API's limit, on the same counter's kind
     wait = throttling.hit("checkout-form", str(request.user.pk), limit, window)
     if wait is not None:
-        return too_many(request, f"Too many checkouts in a short time; try again in {wait} s.", wait)
+        return too_many(request, _("Too many checkouts in a short time; try again in %(seconds)s s.")
+                        % {"seconds": wait}, wait)
     program = request.POST.get("program_id")
     try:
         if program:

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as default_server_error
 
@@ -37,7 +38,8 @@ class LoginView(auth_views.LoginView):
             wait = throttling.over(scope, ident, limit, window)
             if wait is not None:
                 minutes = max(1, round(wait / 60))
-                return too_many(request, f"Too many failed sign-ins; try again in about {minutes} min.", wait)
+                return too_many(request, _("Too many failed sign-ins; try again in about %(minutes)s min.")
+                                % {"minutes": minutes}, wait)
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
             throttling.forget("login-account", account, window)

@@ -12,6 +12,7 @@ import {
   pollingState,
   reloadAction,
   RELOAD_NOTICE_MS,
+  gettext,
 } from "./status.js";
 
 const POLL_BASE_MS = 2000;
@@ -117,11 +118,11 @@ export function startLive({ renderers, busy = () => false, onChange = () => {} }
     const ws = new WebSocket(`${scheme}//${location.host}${start.socket_path}`);
     socket = ws;
     // While polling, the badge keeps saying what the polls say; a reconnect attempt does not hide it.
-    if (pollState === null) setConnection("connecting", reconnectAttempt ? "Reconnecting…" : "Connecting…");
+    if (pollState === null) setConnection("connecting", reconnectAttempt ? gettext("Reconnecting…") : gettext("Connecting…"));
     ws.addEventListener("open", () => {
       reconnectAttempt = 0;
       stopPolling();
-      setConnection("live", "Live");
+      setConnection("live", gettext("Live"));
       resetWatchdog();
       sendHello();
     });

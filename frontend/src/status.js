@@ -9,6 +9,16 @@
 // arrives) or a heartbeat reports a version the page lacks (a lost event),
 // which asks for a resync.
 
+/**
+ * A learner-facing string in the page's language: Django's JavaScript catalog
+ * (the page loads it as ``gettext``) or the English text itself (node tests).
+ * ``%(name)s`` takes ``values.name``.
+ */
+export function gettext(text, values = null) {
+  const translated = typeof globalThis.gettext === "function" ? globalThis.gettext(text) : text;
+  return values ? translated.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? "")) : translated;
+}
+
 /** @typedef {{kind: string, key: string, item: {version: number, status?: string}}} Entry
  *  A live item in its envelope (docs/asyncapi.yaml, Item): any kind the server registers. */
 
@@ -106,10 +116,10 @@ export function needsResync(state, serverVersion) {
 }
 
 const LABELS = {
-  pending: "Preparing",
-  active: "Ready",
-  failed: "Needs attention",
-  inactive: "Refunded",
+  pending: () => gettext("Preparing"),
+  active: () => gettext("Ready"),
+  failed: () => gettext("Needs attention"),
+  inactive: () => gettext("Refunded"),
 };
 
 /** What a tile shows for an enrollment. */
@@ -118,15 +128,17 @@ export function tileView(enrollment) {
   const active = status === "active";
   return {
     status,
-    badge: status === "inactive" && enrollment.failure_reason ? "Removed" : LABELS[status] ?? status,
+    badge: status === "inactive" && enrollment.failure_reason ? gettext("Removed") : LABELS[status]?.() ?? status,
     href: active ? enrollment.url : null,
     linkDisabled: !active,
     showIndicator: status === "pending",
     showFailure: status === "failed",
-    failureReason: enrollment.failure_reason || "We could not prepare your seat.",
+    failureReason: enrollment.failure_reason || gettext("We could not prepare your seat."),
     showPaidNote: status === "failed" && Boolean(enrollment.paid),
     showInactive: status === "inactive",
-    inactiveNote: enrollment.failure_reason ? `Access removed: ${enrollment.failure_reason}` : "This enrollment was refunded.",
+    inactiveNote: enrollment.failure_reason
+      ? gettext("Access removed: %(reason)s", { reason: enrollment.failure_reason })
+      : gettext("This enrollment was refunded."),
     showCertificate: active,
     announcement: announcementFor(enrollment),
   };
@@ -135,13 +147,17 @@ export function tileView(enrollment) {
 function announcementFor({ status, course_title: title, failure_reason: reason }) {
   switch (status) {
     case "active":
-      return `${title} is ready. You can open the course now.`;
+      return gettext("%(title)s is ready. You can open the course now.", { title });
     case "failed":
-      return `We could not prepare your seat in ${title}${reason ? `: ${reason}` : "."}`;
+      return reason
+        ? gettext("We could not prepare your seat in %(title)s: %(reason)s", { title, reason })
+        : gettext("We could not prepare your seat in %(title)s.", { title });
     case "pending":
-      return `Your seat in ${title} is being prepared.`;
+      return gettext("Your seat in %(title)s is being prepared.", { title });
     default:
-      return reason ? `Your access to ${title} was removed: ${reason}` : `${title} was refunded.`;
+      return reason
+        ? gettext("Your access to %(title)s was removed: %(reason)s", { title, reason })
+        : gettext("%(title)s was refunded.", { title });
   }
 }
 
@@ -151,40 +167,43 @@ function announcementFor({ status, course_title: title, failure_reason: reason }
  */
 export function summarize(messages) {
   if (messages.length <= 2) return messages.join(" ");
-  return `${messages.length} updates. ${messages.slice(0, 2).join(" ")} And ${messages.length - 2} more.`;
+  return gettext("%(count)s updates. %(first)s And %(more)s more.",
+    { count: messages.length, first: messages.slice(0, 2).join(" "), more: messages.length - 2 });
 }
 
 /** What an active tile shows for its certificate (null: none asked for yet). */
 export function certificateView(certificate) {
-  if (!certificate) return { text: null, href: null, canRequest: true, requestLabel: "Get your certificate" };
+  if (!certificate) return { text: null, href: null, canRequest: true, requestLabel: gettext("Get your certificate") };
   switch (certificate.status) {
     case "ready":
-      return { text: "Your certificate is ready.", href: certificate.download_url, canRequest: false, requestLabel: null };
+      return { text: gettext("Your certificate is ready."), href: certificate.download_url, canRequest: false, requestLabel: null };
     case "failed":
-      return { text: certificate.failure_reason, href: null, canRequest: true, requestLabel: "Try again" };
+      return { text: certificate.failure_reason, href: null, canRequest: true, requestLabel: gettext("Try again") };
     default:
-      return { text: "Generating your certificate…", href: null, canRequest: false, requestLabel: null };
+      return { text: gettext("Generating your certificate…"), href: null, canRequest: false, requestLabel: null };
   }
 }
 
 const ORDER_STATUS = {
-  pending: "Waiting for your payment.",
-  open: "Your seats are being prepared…",
-  complete: "All your seats are ready.",
+  pending: () => gettext("Waiting for your payment."),
+  open: () => gettext("Your seats are being prepared…"),
+  complete: () => gettext("All your seats are ready."),
 };
 
-const LINE_LABELS = { open: "Preparing", complete: "Ready", fulfillment_error: "Needs attention" };
+const LINE_LABELS = { open: () => gettext("Preparing"), complete: () => gettext("Ready"), fulfillment_error: () => gettext("Needs attention") };
 
 /** What a receipt shows for an order: its status line and, per line, whether it opens the course. */
 export function receiptView(order) {
   const failed = order.status === "fulfillment_error";
   return {
     status: order.status,
-    text: failed ? `Some seats could not be prepared: ${order.failure_reason}` : ORDER_STATUS[order.status] ?? order.status,
+    text: failed
+      ? gettext("Some seats could not be prepared: %(reason)s", { reason: order.failure_reason })
+      : ORDER_STATUS[order.status]?.() ?? order.status,
     lines: order.lines.map((line) => ({
       courseId: line.course_id,
       status: line.status,
-      badge: LINE_LABELS[line.status] ?? line.status,
+      badge: LINE_LABELS[line.status]?.() ?? line.status,
       href: line.status === "complete" ? line.url : null,
       showFailure: line.status === "fulfillment_error",
       failureReason: line.failure_reason,
@@ -199,8 +218,8 @@ export function receiptView(order) {
  */
 export function pollingState(lastPollWorked) {
   return lastPollWorked
-    ? { state: "polling", label: "Updates may take a few seconds" }
-    : { state: "offline", label: "Offline: we keep trying. Reload to check" };
+    ? { state: "polling", label: gettext("Updates may take a few seconds") }
+    : { state: "offline", label: gettext("Offline: we keep trying. Reload to check") };
 }
 
 /** Milliseconds before reconnect attempt `attempt` (0-based): exponential with jitter. */
@@ -225,27 +244,27 @@ const RATE_LIMITED_FLOOR_MS = 10000;
 export function closeAction(code, attempt, { retryAfterMs = null } = {}, random = Math.random) {
   switch (code) {
     case CLOSE.unauthenticated:
-      return { reconnectMs: null, poll: false, state: "signed-out", label: "Signed out: sign in again for updates" };
+      return { reconnectMs: null, poll: false, state: "signed-out", label: gettext("Signed out: sign in again for updates") };
     case CLOSE.forbidden:
-      return { reconnectMs: null, poll: false, state: "offline", label: "Not allowed" };
+      return { reconnectMs: null, poll: false, state: "offline", label: gettext("Not allowed") };
     case CLOSE.tooManySockets:
-      return { reconnectMs: null, poll: false, state: "offline", label: "Paused: too many open dashboards" };
+      return { reconnectMs: null, poll: false, state: "offline", label: gettext("Paused: too many open dashboards") };
     case CLOSE.rateLimited:
       return {
         reconnectMs: RATE_LIMITED_FLOOR_MS + backoffDelay(attempt, {}, random),
         poll: true,
         state: "reconnecting",
-        label: "Reconnecting…",
+        label: gettext("Reconnecting…"),
       };
     case CLOSE.goingAway:
       return {
         reconnectMs: retryAfterMs ?? backoffDelay(0, { baseMs: 2000 }, random),
         poll: false,
         state: "reconnecting",
-        label: "Reconnecting…",
+        label: gettext("Reconnecting…"),
       };
     default:
-      return { reconnectMs: backoffDelay(attempt, {}, random), poll: true, state: "reconnecting", label: "Reconnecting…" };
+      return { reconnectMs: backoffDelay(attempt, {}, random), poll: true, state: "reconnecting", label: gettext("Reconnecting…") };
   }
 }
 

@@ -1,7 +1,7 @@
 // Drawing enrollment tiles and their certificates, for any page that shows
 // tiles (the dashboard, and the support console's view as the learner).
 import { setLink } from "./live.js";
-import { certificateView, summarize, tileView } from "./status.js";
+import { certificateView, gettext, summarize, tileView } from "./status.js";
 
 const ANNOUNCE_AFTER_MS = 400; // changes arriving within this are announced as one
 
@@ -40,9 +40,10 @@ export function tileRenderers() {
     tile.querySelector('[data-role="course-link"]').textContent = enrollment.course_title;
     tile.querySelectorAll('input[name="course_id"]').forEach((input) => (input.value = enrollment.course_id));
     tile.querySelector('input[name="mode"]').value = enrollment.mode;
-    tile.querySelector('[data-role="retry"]').setAttribute("aria-label", `Try again: ${enrollment.course_title}`);
+    const title = enrollment.course_title;
+    tile.querySelector('[data-role="retry"]').setAttribute("aria-label", gettext("Try again: %(title)s", { title }));
     tile.querySelector('[data-role="request-certificate"]')
-      .setAttribute("aria-label", `Get your certificate for ${enrollment.course_title}`);
+      .setAttribute("aria-label", gettext("Get your certificate for %(title)s", { title }));
     tilesRoot.prepend(tile);
     emptyNote.hidden = true;
     return tile;
@@ -94,7 +95,9 @@ export function tileRenderers() {
     setLink(download, view.href);
     tile.querySelector('[data-role="certificate-request"]').hidden = !view.canRequest;
     if (view.requestLabel) tile.querySelector('[data-role="request-certificate"]').textContent = view.requestLabel;
-    if (previous !== certificate.status && view.text) announce(`${certificate.course_title}: ${view.text}`);
+    if (previous !== certificate.status && view.text) {
+      announce(gettext("%(title)s: %(status)s", { title: certificate.course_title, status: view.text }));
+    }
   }
 
   return { enrollment: renderEnrollment, certificate: renderCertificate };

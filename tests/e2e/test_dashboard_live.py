@@ -45,7 +45,7 @@ def test_free_enrollment_goes_live_without_reload(page, live_server_url, worker,
     page.goto("/accounts/login/")
     page.fill("input[name=username]", learner.user.username)
     page.fill("input[name=password]", learner.password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     wait_live(page)
 
     page.click(f'[data-role="enroll"][data-course-id="{key}"]')

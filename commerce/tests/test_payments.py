@@ -120,3 +120,22 @@ def test_demo_payment_page_is_only_for_the_orders_owner(client, pending_order):
     client.force_login(make_user())
     assert client.post(f"/checkout/pay/{pending_order.number}/").status_code == 404
     assert_nothing_changed(pending_order)
+
+
+def test_retrying_a_failed_paid_seat_does_not_ask_for_payment_again(client, pending_order, enqueued,
+                                                                     django_capture_on_commit_callbacks):
+    from commerce import checkout, fulfillment
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notify(client, body_for(pending_order)).status_code == 200
+    paid = Order.objects.get(pk=pending_order.pk)
+    fulfillment.give_up(paid.number, "The platform said no.")
+    assert Enrollment.objects.get().paid and Enrollment.objects.get().status == "failed"
+
+    line = paid.lines.select_related("seat__course").get()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = checkout.checkout(paid.user_id, line.seat.course.key, line.seat.mode)
+    assert again.order.pk == paid.pk and not again.created, "the same order, no new one to pay"
+    retried = Order.objects.get(pk=paid.pk)
+    assert retried.status == "open" and retried.payment_reference == paid.payment_reference
+    assert Order.objects.count() == 1 and enqueued[-1] == paid.number

@@ -44,6 +44,9 @@ export function tileRenderers() {
     tile.querySelector('[data-role="retry"]').setAttribute("aria-label", gettext("Try again: %(title)s", { title }));
     tile.querySelector('[data-role="request-certificate"]')
       .setAttribute("aria-label", gettext("Get your certificate for %(title)s", { title }));
+    tile.querySelector('[data-role="open-course"]').setAttribute("aria-label", gettext("Open course: %(title)s", { title }));
+    tile.querySelector('[data-role="certificate-download"]')
+      .setAttribute("aria-label", gettext("Download certificate: %(title)s", { title }));
     tilesRoot.prepend(tile);
     emptyNote.hidden = true;
     return tile;

@@ -249,3 +249,34 @@ def test_duplicate_and_older_events_do_not_change_the_tile(page, live_server_url
     pushed = page.evaluate(f"window.learnerDashboard.events.slice({seen}).filter(e => e.source === 'push')"
                            ".map(e => e.changed)")
     assert pushed == [1, 0, 0]
+
+
+def test_a_burst_is_announced_once_and_the_catalog_follows_the_tiles(page, live_server_url, catalog, learner):
+    """Twenty seats going live together: one summary in the live region; the catalog marks a held course."""
+    from dashboard.models import Course
+
+    courses = [Course.objects.create(key=f"course-v1:Burst+C{n}+2026", title=f"Burst {n}") for n in range(20)]
+    open_dashboard_as(page, learner, live_server_url)
+    free = catalog["free"]
+    held = page.locator(f'.catalog-item[data-course-id="{free.course.key}"] [data-role="catalog-held"]')
+    expect(held).to_be_hidden()
+    page.evaluate("""() => {
+        window.__announced = [];
+        const region = document.querySelector('[data-role="announcer"]');
+        new MutationObserver(() => window.__announced.push(region.textContent)).observe(
+            region, { childList: true, characterData: true, subtree: true });
+    }""")
+
+    in_thread(enrollments.start, learner.user.pk, free.course, free.mode)  # bought in another tab
+    expect(held).to_be_visible()
+    expect(page.locator(f'.catalog-item[data-course-id="{free.course.key}"] [data-role="seat-buttons"]')).to_be_hidden()
+
+    def burst():
+        for course in courses:
+            enrollments.activate(enrollments.start(learner.user.pk, course, "audit").pk)
+
+    in_thread(burst)
+    expect(page.locator('.tile[data-status="active"]')).to_have_count(20, timeout=20_000)
+    wait_js(page, "document.querySelector('[data-role=\"announcer\"]').textContent.includes('updates')")
+    announced = page.evaluate("window.__announced")
+    assert len(announced) <= 6, f"a burst is summarized, not read out line by line: {announced}"

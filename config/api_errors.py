@@ -25,6 +25,7 @@ STATUS = {
     "replayed": 409,
     "illegal_transition": 409,
     "not_active": 409,
+    "idempotency_key_reused": 422,
 }
 
 
@@ -101,6 +102,7 @@ DESCRIPTIONS = {
     403: "Not signed in, not allowed, or a bad signature.",
     404: "No such thing (for this caller).",
     409: "The state does not allow it (already paid, replayed, not active yet).",
+    422: "The Idempotency-Key was used for a different request.",
     429: "Too many requests; see Retry-After.",
     503: "A dependency is briefly unavailable; see Retry-After.",
 }

@@ -4,7 +4,9 @@ Another service that fulfils seats reports "this learner's enrollment in this
 course is now active (or failed)"; the change goes through the same state
 machine as our own, so it gets a version and is published to the learner's
 open dashboards. Each report carries an idempotency key: a retried report gets
-the first answer again and changes nothing.
+the first answer again and changes nothing; the same key with a different
+report is refused (422, as the IETF Idempotency-Key draft says), never
+answered as if it were the first.
 """
 import hmac
 from dataclasses import dataclass
@@ -49,9 +51,10 @@ def authenticate(authorization: str | None, signature: str | None, body: bytes) 
 
 def apply(service: str, key: str, learner: str, course_id: str, status: str, reason: str = "") -> Applied:
     """Apply one reported change once per idempotency ``key``."""
+    report = {"learner": learner, "course_id": course_id, "status": status, "reason": reason}
     earlier = ExternalEvent.objects.filter(key=key).first()
     if earlier is not None:
-        return Applied(earlier.response, replayed=True)
+        return _replay(earlier, report)
     user = get_user_model().objects.filter(username=learner).first()
     if user is None:
         raise EventRejected("unknown_learner", f"There is no learner {learner!r}.")
@@ -62,7 +65,14 @@ def apply(service: str, key: str, learner: str, course_id: str, status: str, rea
         with transaction.atomic():
             changed = enrollments.transition(enrollment.pk, Enrollment.Status(status), reason=reason)
             response = {"enrollment": to_wire(changed)}
-            ExternalEvent.objects.create(key=key, service=service, response=response)
+            ExternalEvent.objects.create(key=key, service=service, request=report, response=response)
     except IntegrityError:  # the same key applied concurrently: answer as the first did
-        return Applied(ExternalEvent.objects.get(key=key).response, replayed=True)
+        return _replay(ExternalEvent.objects.get(key=key), report)
     return Applied(response, replayed=False)
+
+
+def _replay(earlier: ExternalEvent, report: dict[str, Any]) -> Applied:
+    if earlier.request and earlier.request != report:
+        raise EventRejected("idempotency_key_reused",
+                            "This Idempotency-Key was used for a different report; use a new key for a new report.")
+    return Applied(earlier.response, replayed=True)

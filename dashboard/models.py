@@ -98,5 +98,6 @@ class ExternalEvent(models.Model):
 
     key = models.CharField(max_length=200, unique=True)
     service = models.CharField(max_length=100)
+    request = models.JSONField(default=dict, help_text="What was reported: a key reused for another report is refused.")
     response = models.JSONField()
     created = models.DateTimeField(auto_now_add=True)

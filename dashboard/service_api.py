@@ -25,7 +25,7 @@ class EventsView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=EventIn, responses={200: None, 201: None, **documented(400, 401, 403, 404, 409)})
+    @extend_schema(request=EventIn, responses={200: None, 201: None, **documented(400, 401, 403, 404, 409, 422)})
     def post(self, request: Request) -> Response:
         service = external_events.authenticate(
             request.headers.get("Authorization"), request.headers.get("X-Signature"), request.body

@@ -62,6 +62,20 @@ def test_a_retried_report_is_applied_once(client, pending):
     assert Enrollment.objects.get(pk=pending.pk).version == 2
 
 
+def test_a_key_reused_for_a_different_report_is_refused_and_changes_nothing(client, pending):
+    assert report(client, body_for(pending), key="once").status_code == 201
+    other = report(client, body_for(pending, status="failed", reason="changed my mind"), key="once")
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+    assert Enrollment.objects.get(pk=pending.pk).status == "active"
+
+
+def test_a_revocation_keeps_the_services_reason_for_the_learner(client, pending):
+    assert report(client, body_for(pending), key="on").status_code == 201
+    revoked = report(client, body_for(pending, status="inactive", reason="Your school ended its plan."), key="off")
+    assert revoked.status_code == 201
+    assert Enrollment.objects.get(pk=pending.pk).failure_reason == "Your school ended its plan."
+
+
 def test_a_signed_report_is_accepted(client, pending):
     raw = json.dumps(body_for(pending, status="failed", reason="Platform said no")).encode()
     signature = signing.sign("signing-key", raw)

@@ -22,11 +22,17 @@ from typing import Any
 
 
 class EventError(Exception):
-    """The dashboard refused the report (a 4xx): retrying will not help."""
+    """The dashboard refused the report (a 4xx other than 429): retrying will not help.
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status, self.code, self.message = status, code, message
+    ``fields`` names the inputs that were wrong, as the dashboard said (``{"status": ["..."]}``).
+    """
+
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(f"{status} {code}: {message}" + (f" {fields}" if fields else ""))
+        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+
+
+RETRY_AFTER_CAP = 60.0  # seconds: a longer wait named by the server is cut to this
 
 
 class EventsClient:
@@ -42,7 +48,8 @@ class EventsClient:
                reason: str = "") -> dict[str, Any]:
         """Report one change; returns the enrollment as the dashboard now shows it.
 
-        Network errors and 5xx answers are retried with backoff under the same key.
+        Network errors, 5xx and 429 answers are retried under the same key, after the
+        server's ``Retry-After`` when it names one, else with exponential backoff.
         """
         body = json.dumps({"learner": learner, "course_id": course_id, "status": status, "reason": reason}).encode()
         headers = {"Content-Type": "application/json", "Idempotency-Key": idempotency_key}
@@ -56,13 +63,25 @@ class EventsClient:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
                     return json.loads(response.read())
             except urllib.error.HTTPError as error:
-                if error.code < 500:
+                if error.code < 500 and error.code != 429:
                     detail = json.loads(error.read() or b"{}").get("error", {})
-                    raise EventError(error.code, detail.get("code", "error"), detail.get("message", "")) from error
+                    raise EventError(error.code, detail.get("code", "error"), detail.get("message", ""),
+                                     detail.get("fields")) from error
                 if attempt + 1 == self.attempts:
                     raise
+                wait = _retry_after(error.headers.get("Retry-After"))
+                time.sleep(wait if wait is not None else 0.5 * 2**attempt)
+                continue
             except (urllib.error.URLError, TimeoutError, ConnectionError):
                 if attempt + 1 == self.attempts:
                     raise
             time.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (a number of seconds), at most RETRY_AFTER_CAP; None when absent."""
+    try:
+        return min(RETRY_AFTER_CAP, max(0.0, float(value))) if value else None
+    except ValueError:
+        return None

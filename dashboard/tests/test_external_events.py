@@ -124,3 +124,41 @@ def test_the_python_client_against_a_running_server(live_server_url, pending):
     with pytest.raises(EventError) as refused:
         signed.report(pending.user.username, pending.course.key, "pending", idempotency_key="sdk-2")
     assert refused.value.status == 409 and refused.value.code == "illegal_transition"
+
+
+def test_the_client_waits_as_told_on_429_and_raises_with_the_fields_on_400(monkeypatch):
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    answers = [(429, {"Retry-After": "0"}, {"error": {"code": "throttled", "message": "slow down"}}),
+               (201, {}, {"enrollment": {"status": "active"}, "replayed": False}),
+               (400, {}, {"error": {"code": "invalid", "message": "bad", "fields": {"status": ["not a status"]}}})]
+    seen_keys = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            seen_keys.append(self.headers["Idempotency-Key"])
+            status, headers, body = answers.pop(0)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(json.dumps(body).encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sleeps = []
+    monkeypatch.setattr("sdk.learnwell_events.time.sleep", sleeps.append)
+    client = EventsClient(f"http://127.0.0.1:{server.server_port}", token="t")
+    try:
+        assert client.report("ada", "c", "active", idempotency_key="k")["enrollment"]["status"] == "active"
+        assert seen_keys == ["k", "k"] and sleeps == [0.0], "retried after Retry-After, same key"
+        with pytest.raises(EventError) as refused:
+            client.report("ada", "c", "weird", idempotency_key="k2")
+        assert refused.value.status == 400 and refused.value.fields == {"status": ["not a status"]}
+    finally:
+        server.shutdown()

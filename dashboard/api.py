@@ -6,12 +6,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_errors import documented
+from config.queries import SinceQuery
 from dashboard import selectors
 from dashboard.models import Enrollment
 
-
-class SinceQuery(serializers.Serializer):
-    since = serializers.IntegerField(min_value=0, required=False, default=0)
 
 
 class EnrollmentOut(serializers.Serializer):

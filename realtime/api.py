@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_errors import documented
+from config.queries import SinceQuery
 from realtime import items, presence, tokens
 
 logger = logging.getLogger(__name__)
@@ -32,9 +33,6 @@ class ConnectionTokenView(APIView):
             "subprotocols": [tokens.SUBPROTOCOL, tokens.TOKEN_PREFIX + token],
         })
 
-
-class SinceQuery(serializers.Serializer):
-    since = serializers.IntegerField(min_value=0, required=False, default=0)
 
 
 LIVE_ITEMS = inline_serializer("LiveItems", {

@@ -76,3 +76,11 @@ def test_unknown_api_addresses_answer_in_the_apis_error_body(client):
     response = client.get("/api/v1/support/learners/not-a-number/live/")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
     assert client.get("/no-such-page/").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("since", ["0.0", " 3", "-1", "1e2", "x"])
+def test_since_must_be_written_as_a_whole_number(user_client, since):
+    for path in ("/api/v1/live/", "/api/v1/enrollments/"):
+        response = user_client.get(path, {"since": since})
+        assert response.status_code == 400 and "since" in response.json()["error"]["fields"], (path, since)

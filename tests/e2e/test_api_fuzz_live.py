@@ -24,7 +24,9 @@ def test_every_operation_holds_against_generated_requests(start_stack, learner, 
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
             @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+            # Derandomized: the same cases every run, so make test is stable (what it found is fixed).
+            @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+                      derandomize=True)
             def call(case):
                 cookies = dict(case.cookies or {})
                 if "sessionid" in cookies:  # a case generated without it tests the API without a session

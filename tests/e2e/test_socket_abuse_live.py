@@ -41,7 +41,7 @@ def test_random_frames_get_documented_answers_and_the_socket_survives(start_stac
     answered: list[dict] = []
 
     @given(batch=st.lists(frames, min_size=1, max_size=8))
-    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
     def one_connection(batch):
         async def run():
             headers = {"Cookie": learner.cookie_header}

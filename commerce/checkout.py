@@ -75,7 +75,10 @@ def checkout_seats(user_id: int, seats: list[Seat], *, enqueue: bool = True) -> 
         raise CheckoutError("lines", _("Each course may appear once in an order."))
     with transaction.atomic():
         # Serialize one learner's checkouts so a double click cannot create two orders.
-        get_user_model().objects.select_for_update().filter(pk=user_id).first()
+        # NO KEY UPDATE (PostgreSQL): rows that merely reference the learner (the change log,
+        # written by a fulfillment that holds the learner's clock) take KEY SHARE, which this lock
+        # allows; FOR UPDATE deadlocked them against the clock this checkout then bumps.
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=user_id).first()
         new_seats, existing_orders = [], []
         for seat in seats:
             existing = _existing_order(user_id, seat, enqueue)

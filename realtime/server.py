@@ -134,6 +134,12 @@ def release(protocol: WebSocketProtocol | WebRequest) -> None:
     if isinstance(protocol, WebRequest):
         channel = protocol.__dict__.get("channel")
         if channel is not None:
+            # The request's channel is still the connection's registered producer: the transport
+            # would ask it to pause once a slow reader's buffer filled, and a cleared channel
+            # raises there (AttributeError '_handlingRequest', found by a client that never reads).
+            transport = channel.__dict__.get("transport")
+            if transport is not None and getattr(transport, "producer", None) is channel:
+                transport.unregisterProducer()
             channel.setTimeout(None)
             channel.__dict__.clear()
     protocol.__dict__.clear()

@@ -8,7 +8,7 @@ from dashboard.models import Course
 from tests.e2e.conftest import in_thread, open_dashboard_as, tile, wait_js
 from tests.e2e.helpers import accessibility_violations, artifacts_dir
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 
 def assert_accessible(page: Page, name: str) -> None:

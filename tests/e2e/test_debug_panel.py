@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from tests.e2e.helpers import artifacts_dir
 from tests.e2e.conftest import in_thread, open_dashboard_as, wait_js, wait_live
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 
 def test_staff_see_the_panel_and_can_drop_the_socket(page, live_server_url, learner):

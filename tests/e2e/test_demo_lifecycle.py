@@ -11,7 +11,7 @@ import pytest
 
 from devstack.processes import ROOT, free_port, port_open, wait_until
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 
 def demo_env(stack_env: dict[str, str]) -> dict[str, str]:

@@ -14,7 +14,7 @@ from dashboard import enrollments
 from tests.e2e.helpers import artifacts_dir
 from tests.e2e.conftest import in_thread, tile, wait_js, wait_live
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 OLD_BUILD = "an-older-build"
 

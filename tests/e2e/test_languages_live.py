@@ -7,7 +7,7 @@ from dashboard import enrollments
 from tests.e2e.conftest import in_thread, tile, wait_live
 from tests.e2e.helpers import accessibility_violations, artifacts_dir
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 
 def open_in(browser: Browser, url: str, learner, locale: str):

@@ -14,7 +14,7 @@ from realtime.testing import connect_live_dashboard
 from tests.e2e.conftest import open_dashboard_as, tile
 from tests.e2e.helpers import artifacts_dir, place
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 PROTOCOL_1_TYPES = {"catchup", "enrollment.updated", "heartbeat"}
 

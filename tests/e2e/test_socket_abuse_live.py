@@ -16,7 +16,7 @@ from dashboard.tests.factories import make_course
 from devstack.processes import wait_until
 from realtime.asyncapi import validate_server_message
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 frames = st.one_of(
     st.text(max_size=300),

@@ -16,7 +16,7 @@ from bench.learners import create_learners
 from devstack.processes import free_port, start_daphne, wait_until
 from devstack.testing import LOG_DIR
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 SOCKETS = 1000
 CYCLES = 3

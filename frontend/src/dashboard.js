@@ -1,6 +1,5 @@
-// The learner dashboard: renders enrollment tiles, and the certificates of
-// their courses, as live items arrive. The connection is live.js's; the rules are
-// status.js's; this file only draws.
+// The learner dashboard page: the live connection (live.js) with the tile
+// renderers (tiles.js), and the staff debug panel kept current.
 import { startLive } from "./live.js";
 import { itemsOf } from "./status.js";
 import { tileRenderers } from "./tiles.js";

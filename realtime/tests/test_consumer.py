@@ -291,3 +291,13 @@ async def test_a_delivery_is_logged_with_the_request_and_order_that_caused_it(le
     delivered = [r for r in caplog.records if r.getMessage().startswith("delivered enrollment")]
     assert delivered and (delivered[0].request_id, delivered[0].order) == ("req-delivery", "LP-DELIVERY")
     await socket.close()
+
+
+def test_a_catch_up_with_nothing_new_reads_only_the_clock(learner, django_assert_max_num_queries):
+    from realtime import items
+
+    enrollments.start(learner.user.pk, make_course(), "audit")  # version 1
+    with django_assert_max_num_queries(1):
+        snapshot = items.changed_since(learner.user.pk, 1)
+    assert (snapshot.version, snapshot.items) == (1, [])
+    assert len(items.changed_since(learner.user.pk, 0).items) == 1

@@ -5,7 +5,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
@@ -43,7 +42,7 @@ def test_a_double_interrupt_still_stops_everything(stack_env):
     wait_until(lambda: any("demo is up" in line for line in output), 120, "the demo to start")
     assert port_open("127.0.0.1", port)
     runner.send_signal(signal.SIGINT)
-    time.sleep(0.2)
+    wait_until(lambda: any("Stopping" in line for line in output), 10, "the runner to start stopping")
     runner.send_signal(signal.SIGINT)  # impatient: a second Ctrl-C while it stops
     runner.wait(60)
     wait_until(lambda: any("Stopped." in line for line in output), 10, "the runner to say it stopped")

@@ -201,8 +201,10 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         await self.send_message(message)
         hub.hub().delivered += 1
         metrics.EVENTS_DELIVERED.inc()
-        with carried(event):
-            logger.info("delivered %s %s v%s to a socket of user %s", event["kind"], event["key"], version, self.user_id)
+        if logger.isEnabledFor(logging.DEBUG):  # the push path: nothing per frame unless asked for
+            with carried(event):
+                logger.debug("delivered %s %s v%s to a socket of user %s", event["kind"], event["key"], version,
+                             self.user_id)
         if "published_at" in event:
             metrics.PUBLISH_TO_SEND.observe(max(0.0, time.time() - event["published_at"]))
 

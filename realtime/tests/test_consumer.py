@@ -276,7 +276,11 @@ async def test_an_idle_socket_keeps_receiving_past_the_redis_read_timeout(learne
 
 
 async def test_a_delivery_is_logged_with_the_request_and_order_that_caused_it(learner, caplog):
+    import logging
+
     from config.logcontext import order_context, request_context
+
+    caplog.set_level(logging.DEBUG, logger="realtime.consumers")  # LOG_LEVEL=DEBUG: per-frame lines
 
     course = await course_factory()
     socket, _ = await connect_dashboard(learner)

@@ -2,6 +2,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+UV_VERSION := $(shell sed -n 's/.*"uv==\([0-9.]*\)".*/\1/p' pyproject.toml)
 
 .PHONY: run test bench setup system-deps clean
 
@@ -16,10 +17,11 @@ bench: setup
 
 setup: system-deps $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# Everything from uv.lock (hashes checked): runtime, test, bench and tools groups.
+$(VENV)/.installed: pyproject.toml uv.lock sdk/pyproject.toml qa/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet uv==$(UV_VERSION)
+	$(VENV)/bin/uv sync --quiet --frozen --all-groups
 	touch $@
 
 # The browser tests' own tools (axe-core), pinned by the lock file.

@@ -38,6 +38,9 @@ def authenticate(authorization: str | None, signature: str | None, body: bytes) 
     ``X-Signature: sha256=<hex>`` HMAC of the body with EVENTS_SIGNING_KEY."""
     if authorization and authorization.startswith("Bearer "):
         token = authorization.removeprefix("Bearer ").strip()
+        if not settings.EVENTS_SERVICE_TOKENS:
+            raise EventRejected("bad_token", "This server accepts no service tokens: none is configured "
+                                             "(EVENTS_SERVICE_TOKENS is empty).")
         for service, known in settings.EVENTS_SERVICE_TOKENS.items():
             if hmac.compare_digest(token, known):
                 return service

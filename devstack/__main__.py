@@ -31,6 +31,8 @@ from devstack.node import Node, start_node
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
+# The demo's service token for the events API (README, "Reporting from another service").
+DEMO_EVENTS_TOKEN = "demo-events-token"
 LOG_DIR = ROOT / "var" / "log"
 
 
@@ -71,6 +73,7 @@ def run_demo(port: int) -> int:
         return 1
     env = dict(os.environ)
     env.setdefault("DJANGO_DEBUG", "1")
+    env.setdefault("EVENTS_SERVICE_TOKENS", f"demo-partner={DEMO_EVENTS_TOKEN}")
     # Ctrl-C drains the socket servers like a deploy would, over 2 s instead of 10.
     env.setdefault("REALTIME_DRAIN_SECONDS", "2")
     # Daphne's /metrics then shows the worker's samples too.
@@ -96,6 +99,7 @@ def run_demo(port: int) -> int:
         print(
             f"\n  Learner dashboard demo is up: http://127.0.0.1:{port}/dashboard/\n"
             "  Log in as learner / learner-demo, enroll in a course and watch the tile go live.\n"
+            f"  Events API service tokens (name=token): {env['EVENTS_SERVICE_TOKENS']}\n"
             f"  Layout: {describe(node)}\n"
             f"  Redis: {redis_url}   Logs: {LOG_DIR}\n  Press Ctrl-C to stop.\n",
             flush=True,

@@ -1,7 +1,7 @@
 """Report enrollment changes to the learner dashboard from any Python service.
 
-Standard library only; copy this file into the other codebase or install it
-from this repository. A report changes the learner's enrollment through the
+Standard library only; ``pip install ./sdk`` from the project folder (README.md
+beside this file). A report changes the learner's enrollment through the
 dashboard's state machine, which publishes it to every open dashboard of that
 learner. Retries reuse the idempotency key, so a report is applied once.
 

@@ -7,7 +7,7 @@ from config import signing
 from dashboard import enrollments
 from dashboard.models import Enrollment
 from dashboard.tests.factories import make_course
-from sdk.learnwell_events import EventError, EventsClient
+from learnwell_events import EventError, EventsClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TOKEN = "s3cret-token"
@@ -152,7 +152,7 @@ def test_the_client_waits_as_told_on_429_and_raises_with_the_fields_on_400(monke
     server = HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     sleeps = []
-    monkeypatch.setattr("sdk.learnwell_events.time.sleep", sleeps.append)
+    monkeypatch.setattr("learnwell_events.time.sleep", sleeps.append)
     client = EventsClient(f"http://127.0.0.1:{server.server_port}", token="t")
     try:
         assert client.report("ada", "c", "active", idempotency_key="k")["enrollment"]["status"] == "active"

@@ -33,7 +33,7 @@ def test_token_bucket_allows_burst_then_rate():
 
 async def closed_with(socket) -> dict:
     while True:
-        output = await socket.communicator.receive_output(timeout=3)
+        output = await socket.connection.receive_output(timeout=3)
         if output["type"] == "websocket.close":
             return output
 
@@ -47,7 +47,7 @@ async def test_a_flooding_socket_is_closed_4429_and_others_carry_on(make_learner
     await calm.hello(0)
 
     for n in range(30):
-        await flood.communicator.send_to(text_data=json.dumps({"type": "ping", "id": str(n)}))
+        await flood.connection.send_to(text_data=json.dumps({"type": "ping", "id": str(n)}))
     closed = await closed_with(flood)
     assert closed["code"] == protocol.RATE_LIMITED.code and closed["reason"] == protocol.RATE_LIMITED.message
 
@@ -138,9 +138,9 @@ def test_fuzzed_frames_always_get_a_valid_answer_and_the_socket_survives(learner
         socket, _ = await connect_dashboard(learner)
         for frame in batch:
             if isinstance(frame, bytes):
-                await socket.communicator.send_to(bytes_data=frame)
+                await socket.connection.send_to(bytes_data=frame)
             else:
-                await socket.communicator.send_to(text_data=frame)
+                await socket.connection.send_to(text_data=frame)
             await socket.receive()  # validated against the AsyncAPI document
         await socket.send({"type": "ping", "id": "alive"})
         assert (await socket.expect("pong"))["id"] == "alive"

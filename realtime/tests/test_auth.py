@@ -49,7 +49,7 @@ async def test_a_password_change_refuses_the_socket_but_leaves_the_session_to_ht
     socket, _ = await connect_dashboard(learner)
     error = await socket.receive()
     assert error["type"] == "error" and error["code"] == "unauthenticated"
-    closed = await socket.communicator.receive_output(timeout=3)
+    closed = await socket.connection.receive_output(timeout=3)
     assert closed["type"] == "websocket.close" and closed["code"] == protocol.UNAUTHENTICATED.code
     assert await session_row(learner.session_key) == before
 

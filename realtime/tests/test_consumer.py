@@ -23,7 +23,7 @@ async def test_anonymous_socket_is_told_and_closed_4401():
     socket, _ = await connect_dashboard(None)
     error = await socket.receive()
     assert error == {"type": "error", "code": "unauthenticated", "message": "Log in to receive updates."}
-    closed = await socket.communicator.receive_output(timeout=2)
+    closed = await socket.connection.receive_output(timeout=2)
     assert closed["type"] == "websocket.close" and closed["code"] == protocol.UNAUTHENTICATED.code
 
 
@@ -42,12 +42,12 @@ async def test_a_draining_server_closes_its_sockets_4001_evenly_and_turns_new_on
         assert await socket.expect("error") == {
             "type": "error", "code": "going_away", "message": protocol.GOING_AWAY.message, "retry_after_ms": 0,
         }
-        closed = await socket.communicator.receive_output(timeout=2)
+        closed = await socket.connection.receive_output(timeout=2)
         assert closed == {"type": "websocket.close", "code": protocol.GOING_AWAY.code, "reason": protocol.GOING_AWAY.message}
 
     late, _ = await connect_dashboard(learners[0])
     assert (await late.receive())["code"] == "going_away"
-    assert (await late.communicator.receive_output(timeout=2))["code"] == protocol.GOING_AWAY.code
+    assert (await late.connection.receive_output(timeout=2))["code"] == protocol.GOING_AWAY.code
 
 
 async def test_foreign_origin_is_refused(learner):
@@ -238,7 +238,7 @@ async def test_duplicate_and_stale_publishes_reach_the_client_with_their_version
 )
 async def test_bad_frames_get_an_error_and_the_socket_stays_usable(learner, frame, code):
     socket, _ = await connect_dashboard(learner)
-    await socket.communicator.send_to(text_data=frame)
+    await socket.connection.send_to(text_data=frame)
     error = await socket.expect("error")
     assert error["code"] == code and error["message"]
     await socket.send({"type": "ping", "id": "still-there"})
@@ -248,7 +248,7 @@ async def test_bad_frames_get_an_error_and_the_socket_stays_usable(learner, fram
 
 async def test_binary_frame_gets_an_error(learner):
     socket, _ = await connect_dashboard(learner)
-    await socket.communicator.send_to(bytes_data=b"\x00\x01")
+    await socket.connection.send_to(bytes_data=b"\x00\x01")
     assert (await socket.expect("error"))["code"] == "binary_not_supported"
     await socket.close()
 

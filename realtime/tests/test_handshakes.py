@@ -16,6 +16,6 @@ async def test_handshakes_over_the_per_learner_limit_get_4429_before_the_consume
         await socket.hello(0)
         await socket.close()
     refused, _ = await connect_dashboard(learner)
-    message = json.loads(await refused.communicator.receive_from())
+    message = json.loads(await refused.connection.receive_from())
     assert message["code"] == "too_many_connections" and message["retry_after_ms"] > 0
-    assert (await refused.communicator.receive_output(timeout=2))["code"] == 4429
+    assert (await refused.connection.receive_output(timeout=2))["code"] == 4429

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from dashboard import enrollments
 from dashboard.tests.factories import make_course
 from devstack.processes import wait_until
-from realtime.asyncapi import validate_server_message
+from realtime.testing import CONTRACT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +51,7 @@ def test_random_frames_get_documented_answers_and_the_socket_survives(start_stac
                     message = json.loads(await asyncio.wait_for(ws.recv(), 10))
                     while message["type"] == "heartbeat":
                         message = json.loads(await asyncio.wait_for(ws.recv(), 10))
-                    validate_server_message(message)
+                    CONTRACT.validate_server_message(message)
                     answered.append(message)
                 await ws.send(json.dumps({"type": "ping", "id": "alive"}))
                 while (reply := json.loads(await asyncio.wait_for(ws.recv(), 10)))["type"] == "heartbeat":

@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from commerce.models import Program, Seat
-from dashboard.models import Course
+from dashboard import enrollments
+from dashboard.models import Course, Enrollment
 
 CATALOG = [
     ("course-v1:Learnwell+PY101+2026", "Python for Everyone", date(2026, 12, 1), [("audit", "0"), ("verified", "49.00")]),
@@ -23,6 +24,9 @@ PROGRAMS = [
     ("program-v1:Learnwell+ML+2027", "Machine Learning Program", "audit"),
     ("program-v1:Learnwell+ML+2027+verified", "Machine Learning Program (verified)", "verified"),
 ]
+# A seat a partner sold: the learner's tile is pending until the partner's service
+# reports it over the events API (the README's SDK example does).
+PARTNER_COURSE = ("course-v1:Partner+UX100+2026", "UX Research Methods (partner seat)", date(2027, 1, 19))
 
 
 class Command(BaseCommand):
@@ -45,6 +49,10 @@ class Command(BaseCommand):
         )
         user.set_password(password)
         user.save()
+        key, title, start = PARTNER_COURSE
+        partner, _ = Course.objects.update_or_create(key=key, defaults={"title": title, "start": start})
+        if not Enrollment.objects.filter(user=user, course=partner).exists():
+            enrollments.start(user.pk, partner, "verified")
         self.stdout.write(self.style.SUCCESS(
             f"Catalog: {len(CATALOG)} courses, {len(PROGRAMS)} programs. Demo learner: {username} / {password}"
         ))

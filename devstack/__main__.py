@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 
+from devstack import DEMO_EVENTS_TOKEN
 from devstack.processes import (
     ROOT,
     Process,
@@ -31,8 +32,6 @@ from devstack.node import Node, start_node
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
-# The demo's service token for the events API (README, "Reporting from another service").
-DEMO_EVENTS_TOKEN = "demo-events-token"
 LOG_DIR = ROOT / "var" / "log"
 
 

@@ -19,6 +19,7 @@ import pytest
 from django.conf import settings
 
 from config.settings import channel_layer_host
+from devstack import DEMO_EVENTS_TOKEN
 from devstack.node import start_node
 from devstack.processes import ROOT, Process, free_port, start_daphne, start_redis, start_worker
 from realtime.testing import Learner
@@ -90,7 +91,7 @@ def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
         REALTIME_HANDSHAKES_PER_LEARNER="1000000",
         DJANGO_DEBUG="0",
         PYTHONUNBUFFERED="1",
-        EVENTS_SERVICE_TOKENS="qa-fulfiller=qa-service-token",
+        EVENTS_SERVICE_TOKENS=f"qa-fulfiller=qa-service-token,demo-partner={DEMO_EVENTS_TOKEN}",
         EVENTS_SIGNING_KEY="qa-signing-key",
     )
     return env

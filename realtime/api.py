@@ -3,6 +3,7 @@ import logging
 
 import redis
 from django.conf import settings
+from django.http import FileResponse, HttpRequest
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser
@@ -73,3 +74,12 @@ class WatchLiveItemsView(APIView):
         query.is_valid(raise_exception=True)
         snapshot = items.changed_since(learner_id, query.validated_data["since"])
         return Response({"version": snapshot.version, "items": snapshot.items})
+
+
+ASYNCAPI_DOCUMENT = settings.BASE_DIR / "docs" / "asyncapi.yaml"
+
+
+def asyncapi_document(request: HttpRequest) -> FileResponse:
+    """The socket protocol's AsyncAPI document, for clients and QA tools (pytest-learnwell checks against it)."""
+    return FileResponse(ASYNCAPI_DOCUMENT.open("rb"), content_type="application/yaml; charset=utf-8")
+

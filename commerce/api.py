@@ -1,5 +1,5 @@
 """JSON API of the shop: place an order, receive a payment notification."""
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -94,6 +94,15 @@ class OrderCreateView(APIView):
     @extend_schema(
         request=ORDER_REQUEST,
         responses={201: OrderOut, 200: OrderOut, **documented(400, 403, 429, 503)},
+        examples=[
+            OpenApiExample("One seat", value={"course_id": "course-v1:Learnwell+PY101+2026", "mode": "audit"},
+                           request_only=True),
+            OpenApiExample("Several seats", request_only=True, value={"lines": [
+                {"course_id": "course-v1:Learnwell+PY101+2026", "mode": "audit"},
+                {"course_id": "course-v1:Learnwell+DS110+2026", "mode": "audit"},
+            ]}),
+            OpenApiExample("A program", value={"program_id": "program-v1:Learnwell+ML+2027"}, request_only=True),
+        ],
     )
     def post(self, request: Request) -> Response:
         incoming = OrderIn(data=request.data)
@@ -115,6 +124,7 @@ class PaymentNotifyView(APIView):
 
     @extend_schema(
         request={"application/json": {"type": "object"}},
+        auth=[{"paymentSignature": []}],
         responses={200: OrderOut, **documented(400, 403, 404, 409, 429)},
     )
     def post(self, request: Request) -> Response:

@@ -90,10 +90,16 @@ def _error_schema() -> Any:
 
 
 def documented(*statuses: int) -> dict[int, Any]:
-    """The error responses an endpoint can give, for its OpenAPI document: the one error body."""
-    from drf_spectacular.utils import OpenApiResponse
+    """The error responses an endpoint can give, for its OpenAPI document: the one error body, with an example."""
+    from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
-    return {status: OpenApiResponse(_error_schema(), description=DESCRIPTIONS[status]) for status in statuses}
+    return {
+        status: OpenApiResponse(_error_schema(), description=DESCRIPTIONS[status], examples=[
+            OpenApiExample(f"{status} {EXAMPLES[status][0]}", value=error_body(*EXAMPLES[status]),
+                           response_only=True, status_codes=[str(status)]),
+        ])
+        for status in statuses
+    }
 
 
 DESCRIPTIONS = {
@@ -106,3 +112,17 @@ DESCRIPTIONS = {
     429: "Too many requests; see Retry-After.",
     503: "A dependency is briefly unavailable; see Retry-After.",
 }
+
+# One typical error per status, for the document's examples: (code, message, fields).
+EXAMPLES: dict[int, tuple[str, str, dict | None]] = {
+    400: ("invalid", "The request is not valid.", {"mode": ["\"gold\" is not a valid choice."]}),
+    401: ("unauthenticated", "Send 'Authorization: Bearer <token>' or an X-Signature.", None),
+    403: ("not_authenticated", "Authentication credentials were not provided.", None),
+    404: ("unknown_learner", "There is no learner 'ada'.", None),
+    409: ("illegal_transition", "an enrollment cannot go from active to pending", None),
+    422: ("idempotency_key_reused",
+          "This Idempotency-Key was used for a different report; use a new key for a new report.", None),
+    429: ("throttled", "Request was throttled. Expected available in 12 seconds.", None),
+    503: ("unavailable", "The service is briefly unavailable; nothing was changed. Please try again.", None),
+}
+

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "dashboard",
     "commerce",
@@ -456,6 +457,17 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Checkout (seats and programs), payment notifications, the learner's live items, certificates.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The interactive page (/api/docs/) serves Swagger UI from our own static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "APPEND_COMPONENTS": {"securitySchemes": {
+        "serviceToken": {"type": "http", "scheme": "bearer",
+                         "description": "A service token from EVENTS_SERVICE_TOKENS."},
+        "eventSignature": {"type": "apiKey", "in": "header", "name": "X-Signature",
+                           "description": "`sha256=<hex>`: HMAC-SHA256 of the raw body with EVENTS_SIGNING_KEY."},
+        "paymentSignature": {"type": "apiKey", "in": "header", "name": "X-Payment-Signature",
+                             "description": "`sha256=<hex>`: HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET."},
+    }},
     # One name per status vocabulary (several models call theirs "status").
     "ENUM_NAME_OVERRIDES": {
         "EnrollmentStatusEnum": "dashboard.models.Enrollment.Status",

@@ -1,5 +1,5 @@
 """``POST /api/v1/events/``: enrollment changes from other services (see dashboard.external_events)."""
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from config.api_errors import documented
 from config.logcontext import acting_as
 from dashboard import external_events
+from dashboard.api import EnrollmentOut
 from dashboard.models import Enrollment
 
 
@@ -19,13 +20,45 @@ class EventIn(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+EVENT_OUT = inline_serializer("EventOut", {"enrollment": EnrollmentOut(), "replayed": serializers.BooleanField()})
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
+    description="At most 200 characters, one per report: a retry with the same key and body is answered "
+                "as the first time and changes nothing; the same key with another body is refused (422).",
+)
+REPORT_EXAMPLE = {"learner": "learner", "course_id": "course-v1:Partner+UX100+2026", "status": "active", "reason": ""}
+APPLIED_EXAMPLE = {
+    "enrollment": {
+        "course_id": "course-v1:Partner+UX100+2026", "course_title": "UX Research Methods (partner seat)",
+        "mode": "verified", "status": "active", "version": 12, "failure_reason": "",
+        "url": "/courses/course-v1:Partner+UX100+2026/", "paid": False,
+    },
+    "replayed": False,
+}
+
+
 class EventsView(APIView):
     """Authenticated by a service token or an HMAC signature; ``Idempotency-Key`` is required."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=EventIn, responses={200: None, 201: None, **documented(400, 401, 403, 404, 409, 422)})
+    @extend_schema(
+        request=EventIn,
+        parameters=[IDEMPOTENCY_KEY],
+        auth=[{"serviceToken": []}, {"eventSignature": []}],
+        responses={
+            201: OpenApiResponse(EVENT_OUT, description="Applied: the learner's open dashboards get the change."),
+            200: OpenApiResponse(EVENT_OUT, description="A replay of an applied report (same key, same body)."),
+            **documented(400, 401, 403, 404, 409, 422),
+        },
+        examples=[
+            OpenApiExample("A partner's seat is ready", value=REPORT_EXAMPLE, request_only=True),
+            OpenApiExample("Applied", value=APPLIED_EXAMPLE, response_only=True, status_codes=["201"]),
+            OpenApiExample("Replayed", value={**APPLIED_EXAMPLE, "replayed": True}, response_only=True,
+                           status_codes=["200"]),
+        ],
+    )
     def post(self, request: Request) -> Response:
         service = external_events.authenticate(
             request.headers.get("Authorization"), request.headers.get("X-Signature"), request.body

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, BrowserType, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from commerce.models import Seat
@@ -40,34 +40,53 @@ def in_thread(function, *args):
         return pool.submit(function, *args).result()
 
 
+# The browser fixtures are pytest-playwright's (``page``, ``context``, ``new_context``), which
+# keep a trace and a screenshot of each failed test in test-artifacts/playwright*/ (pytest.ini).
+# Two narrowings: Debian's Chromium with the flags this machine needs, and Playwright started
+# per module rather than per session, so its event loop leaves the thread for the other tests.
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def playwright() -> Iterator[Playwright]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="module")
+def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
+    return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="module")
+def browser_context_args() -> dict:
+    """No device emulation (the plugin's looks devices up on the session's Playwright)."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(scope="module")
+def browser(browser_type: BrowserType, browser_type_launch_args: dict) -> Iterator[Browser]:
+    browser = browser_type.launch(**browser_type_launch_args)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
-def page(browser: Browser, live_server_url: str, request) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server_url, viewport={"width": 1280, "height": 820})
-    page = context.new_page()
+def context(new_context, live_server_url: str) -> BrowserContext:
+    return new_context(base_url=live_server_url, viewport={"width": 1280, "height": 820})
+
+
+@pytest.fixture
+def page(page: Page) -> Iterator[Page]:
+    """pytest-playwright's page on the test node, failing the test on a script error or a policy violation."""
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     # The content security policy holds on every page a browser test opens.
     page.on("console", lambda message: "Content Security Policy" in message.text and errors.append(message.text))
     yield page
-    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
-        page.screenshot(path=str(artifacts_dir() / f"failed-{request.node.name}.png"))
-    context.close()
     assert not errors, f"JavaScript errors or policy violations on the page: {errors}"
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    report = yield
-    setattr(item, f"rep_{report.when}", report)
-    return report
 
 
 @pytest.fixture

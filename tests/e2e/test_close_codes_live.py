@@ -177,9 +177,9 @@ def test_checkouts_and_failed_logins_are_limited_across_two_servers(start_stack,
 
 
 # Last: the browser fixture keeps Playwright's event loop running in this thread for the module.
-def test_the_browser_stops_and_says_so_over_the_socket_limit(browser, start_stack, learner):
+def test_the_browser_stops_and_says_so_over_the_socket_limit(new_context, start_stack, learner):
     stack = start_stack(workers=0, REALTIME_MAX_SOCKETS_PER_LEARNER="1")
-    context = browser.new_context(base_url=stack.url)
+    context = new_context(base_url=stack.url)
     context.add_cookies([{"name": "sessionid", "value": learner.session_key, "url": stack.url}])
     first, second = context.new_page(), context.new_page()
     first.goto("/dashboard/")

@@ -1,7 +1,7 @@
 """The learner's language: Spanish, and Arabic right to left, chosen by the browser or the switcher; the
 live updates speak it too."""
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from dashboard import enrollments
 from tests.e2e.conftest import in_thread, tile, wait_live
@@ -10,8 +10,8 @@ from tests.e2e.helpers import accessibility_violations, artifacts_dir
 pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 
-def open_in(browser: Browser, url: str, learner, locale: str):
-    context = browser.new_context(base_url=url, locale=locale, viewport={"width": 1280, "height": 820})
+def open_in(new_context, url: str, learner, locale: str):
+    context = new_context(base_url=url, locale=locale, viewport={"width": 1280, "height": 820})
     context.add_cookies([{"name": "sessionid", "value": learner.session_key, "url": url}])
     page = context.new_page()
     errors: list[str] = []
@@ -25,11 +25,11 @@ def open_in(browser: Browser, url: str, learner, locale: str):
     ("es-ES", "es", "ltr", "Mis cursos", "Lista", "está listo"),
     ("ar", "ar", "rtl", "دوراتي", "جاهز", "جاهزة"),
 ])
-def test_the_dashboard_speaks_the_browsers_language(browser, live_server_url, catalog, learner, locale, language,
+def test_the_dashboard_speaks_the_browsers_language(new_context, live_server_url, catalog, learner, locale, language,
                                                    direction, heading, ready, announced):
     seat = catalog["free"]
     enrollment = in_thread(enrollments.start, learner.user.pk, seat.course, seat.mode)
-    page, errors = open_in(browser, live_server_url, learner, locale)
+    page, errors = open_in(new_context, live_server_url, learner, locale)
     html = page.locator("html")
     expect(html).to_have_attribute("lang", language)
     expect(html).to_have_attribute("dir", direction)

@@ -2,7 +2,7 @@
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from commerce.models import Seat
 from dashboard.models import Course
@@ -19,8 +19,8 @@ def seat(key: str) -> Seat:
                                price=Decimal("0"))
 
 
-def open_console(browser: Browser, url: str, staff, learner) -> Page:
-    context = browser.new_context(base_url=url, viewport={"width": 1400, "height": 1000})
+def open_console(new_context, url: str, staff, learner) -> Page:
+    context = new_context(base_url=url, viewport={"width": 1400, "height": 1000})
     context.add_cookies([{"name": "sessionid", "value": staff.session_key, "url": url}])
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())  # every action asks to be confirmed
@@ -30,7 +30,7 @@ def open_console(browser: Browser, url: str, staff, learner) -> Page:
     return page
 
 
-def test_staff_watch_a_learner_live_close_a_socket_and_retry_an_order(browser, start_stack, dashboards, make_learner):
+def test_staff_watch_a_learner_live_close_a_socket_and_retry_an_order(new_context, start_stack, dashboards, make_learner):
     node_a = start_stack(workers=1)
     node_b = start_stack(workers=0)
     learner, staff = make_learner(), make_learner("grace-staff")
@@ -38,7 +38,7 @@ def test_staff_watch_a_learner_live_close_a_socket_and_retry_an_order(browser, s
     staff.user.save()
     board_a = dashboards(node_a.url, [learner])
     board_b = dashboards(node_b.url, [learner])
-    page = open_console(browser, node_a.url, staff, learner)
+    page = open_console(new_context, node_a.url, staff, learner)
 
     sockets = page.locator('[data-role="sockets"] tbody tr')
     expect(sockets).to_have_count(2, timeout=15_000)

@@ -9,13 +9,14 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 from bench import report
 from bench.stack import BenchStack
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-FULL = {
+FULL: dict[str, Any] = {
     "checkout_sizes": [1000, 5000, 20000], "checkout_rate": 20, "checkout_seconds": 30,
     "publish_sockets": 200, "publish_rates": [100, 200, 400, 800, 1000, 1600, 2400, 3200, 4800, 6400],
     "publish_seconds": 5,
@@ -26,7 +27,7 @@ FULL = {
     "ladder_layouts": ["split", "daphne"],
     "leak_sockets": 10000, "leak_cycles": 10,
 }
-SMOKE = {
+SMOKE: dict[str, Any] = {
     "checkout_sizes": [10], "checkout_rate": 5, "checkout_seconds": 1,
     "publish_sockets": 10, "publish_rates": [50], "publish_seconds": 1,
     "idle_sockets": 30, "idle_seconds": 1, "heap_sockets": 20,

@@ -4,6 +4,7 @@ import json
 import multiprocessing
 import random
 import time
+from typing import Any
 
 from bench import publisher, sockets
 from devstack.processes import wait_until
@@ -106,7 +107,7 @@ def _poll_process(url: str, learners, interval: float, seconds: float, conn) -> 
 
 async def _poll_all(url: str, learners, interval: float, seconds: float) -> dict:
     host, port = url.removeprefix("http://").split(":")
-    stats = {"requests": 0, "errors": 0, "latencies_ms": [], "versions": []}
+    stats: dict[str, Any] = {"requests": 0, "errors": 0, "latencies_ms": [], "versions": []}
     deadline = time.perf_counter() + seconds
     await asyncio.gather(*(_poller(host, int(port), user_id, cookie, interval, deadline, stats)
                            for user_id, cookie in learners))
@@ -125,7 +126,7 @@ async def _poller(host: str, port: int, user_id: int, cookie: str, interval: flo
     while time.perf_counter() < deadline:
         started = time.perf_counter()
         try:
-            if writer is None:
+            if reader is None or writer is None:
                 reader, writer = await asyncio.open_connection(host, port)
             writer.write(request)
             keep, body = await _read_response(reader)

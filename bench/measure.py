@@ -1,5 +1,6 @@
 """Numbers from processes and samples: CPU seconds, resident memory, percentiles."""
 import os
+from pathlib import Path
 from statistics import quantiles
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -7,7 +8,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and its children that have been waited for."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return sum(int(v) for v in fields[11:15]) / TICKS
 
 
@@ -21,7 +22,7 @@ def descendants(root: int) -> list[int]:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                parent = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError):
                 continue
             children.setdefault(parent, []).append(int(entry))
@@ -38,7 +39,7 @@ def cpu_seconds_by_pid(pids: list[int]) -> dict[int, float]:
     seconds = {}
     for pid in pids:
         try:
-            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS
@@ -57,7 +58,7 @@ def postgres_pids() -> list[int]:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if open(f"/proc/{entry}/comm").read().strip() in ("postgres", "postmaster"):
+                if Path(f"/proc/{entry}/comm").read_text().strip() in ("postgres", "postmaster"):
                     found.append(int(entry))
             except OSError:
                 continue
@@ -65,7 +66,7 @@ def postgres_pids() -> list[int]:
 
 
 def rss_bytes(pid: int) -> int:
-    for line in open(f"/proc/{pid}/status"):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     return 0

@@ -3,11 +3,13 @@ or (for the Socket.IO peer) a plain Redis PUBLISH that its server forwards."""
 import json
 import os
 import time
+from collections.abc import Mapping
+from typing import Any
 
 PEER_CHANNEL = "bench-peer"
 
 
-def wire(user_id: int, version: int) -> dict:
+def wire(user_id: int, version: int) -> Mapping[str, Any]:
     from dashboard.wire import wire as enrollment_wire  # Django is set up by then
 
     return enrollment_wire(f"course-v1:Bench+U{user_id}+2026", "Benchmark Course", "audit", "active", version)
@@ -29,14 +31,14 @@ def run(env: dict, kind: str, user_ids: list[int], rate: float, duration: float,
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, daemon=True).start()
 
-    def bare(user_id: int, version: int, enrollment: dict) -> None:
+    def bare(user_id: int, version: int, enrollment: Mapping[str, Any]) -> None:
         message = {"type": "enrollment.updated", "enrollment": enrollment, "version": version}
         asyncio.run_coroutine_threadsafe(layer.group_send(group_for_user(user_id), message), loop).result(5)
 
-    def ours(user_id: int, version: int, enrollment: dict) -> None:
+    def ours(user_id: int, version: int, enrollment: Mapping[str, Any]) -> None:
         publish_item(user_id, "enrollment", enrollment)
 
-    def peer(user_id: int, version: int, enrollment: dict) -> None:
+    def peer(user_id: int, version: int, enrollment: Mapping[str, Any]) -> None:
         message = {"type": "enrollment.updated", "enrollment": enrollment, "version": version}
         peer_redis.publish(PEER_CHANNEL, json.dumps({"user": user_id, "message": message}))
 
@@ -47,8 +49,8 @@ def run(env: dict, kind: str, user_ids: list[int], rate: float, duration: float,
     send = {"ours": ours, "bare": bare, "socketio": peer}[kind]
     total = int(rate * duration)
     # Built before the clock starts (the first one loads Django's URL resolver), the same for every kind.
-    updates = [(user_ids[i % len(user_ids)], version_base + i) for i in range(total)]
-    updates = [(user_id, version, wire(user_id, version)) for user_id, version in updates]
+    updates = [(user_id, version, wire(user_id, version))
+               for user_id, version in ((user_ids[i % len(user_ids)], version_base + i) for i in range(total))]
     sent = []
     start = time.perf_counter()
     for i, (user_id, version, enrollment) in enumerate(updates):

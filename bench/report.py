@@ -6,7 +6,7 @@ import matplotlib
 from bench.measure import sustained
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 NOTES = Path(__file__).resolve().parent / "notes.md"
@@ -396,7 +396,7 @@ def _checkout_plot(results: dict, out: Path, name: str) -> Path | None:
         ax.plot(sizes, [r[key] for r in runs], marker="o", label=key)
     pauses = [(r["dashboards"], r["longest_gc_pause_ms"]) for r in runs if r.get("longest_gc_pause_ms")]
     if pauses:
-        ax.scatter(*zip(*pauses), marker="x", color="black", label="longest GC pause in the window")
+        ax.scatter(*zip(*pauses, strict=True), marker="x", color="black", label="longest GC pause in the window")
     ax.axhline(30, color="grey", linewidth=0.8, label="target p99")
     ax.set(xscale="log", yscale="log", xlabel="dashboards open", ylabel="checkout response to active frame, ms",
            title="Checkout to tile")
@@ -423,7 +423,7 @@ def _compare_plot(results: dict, out: Path, name: str) -> Path | None:
     colors = ["#12805c" if r["mode"] == "push" else "#3b5bdb" for r in rows]
     fig, (cpu, wait) = plt.subplots(1, 2, figsize=(10, 4))
     bars = cpu.bar(labels, [max(_cost(r), 1e-3) for r in rows], color=colors)
-    for bar, row in zip(bars, rows):
+    for bar, row in zip(bars, rows, strict=True):
         if _cost(row) != row["cpu_seconds_per_minute"]:
             bar.set_hatch("//")  # projected: the server could not serve every poll
     cpu.set(yscale="log", ylabel="server CPU seconds per minute", title="Server cost (hatched: projected)")

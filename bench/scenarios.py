@@ -3,6 +3,7 @@ import asyncio
 import threading
 import time
 from decimal import Decimal
+from typing import Any
 
 from bench import clients, profiles
 from bench.instrumented_daphne import gc_pauses, memory_reports, memory_settled
@@ -120,7 +121,7 @@ def checkout_to_tile(stack: BenchStack, learners, dashboards: int, sizes: dict, 
     stack.stop(worker)
     for process in servers:
         stack.stop(process)
-    result = {"dashboards": len(group), "orders": orders, "server": server, "layer": layer,
+    result: dict[str, Any] = {"dashboards": len(group), "orders": orders, "server": server, "layer": layer,
               "errors": orders - len(placed), "lost": len(placed) - len(latencies), **distribution(latencies),
               "gc_pauses": len(pauses), "longest_gc_pause_ms": max((ms for _gen, ms in pauses), default=None)}
     say(f"  checkout->tile {len(group)} dashboards: p50 {result['p50']} ms, p99 {result['p99']} ms, "
@@ -189,7 +190,7 @@ def idle_capacity(stack: BenchStack, learners, sizes: dict) -> dict:
     reconnect = time.perf_counter() - restarted
     pools.close()
     stack.stop(process)
-    result = {
+    result: dict[str, Any] = {
         "sockets": len(group), "ramp_seconds": round(ramp, 1), "rss_baseline_mib": round(baseline / 2**20, 1),
         "rss_full_mib": round(full / 2**20, 1), "bytes_per_socket": round((full - baseline) / len(group)),
         "idle_cpu_cores": round(idle_cpu, 4), "reconnect_all_seconds": round(reconnect, 1),
@@ -237,10 +238,13 @@ def push_vs_polling(stack: BenchStack, learners, sizes: dict) -> dict:
             stats: dict = {}
             changes = []
 
-            def poll() -> None:
-                stats.update(clients.poll(process.extra["url"], group, interval, window))
+            def poll(stats: dict = stats, url: str = process.extra["url"], interval: float = interval) -> None:
+                stats.update(clients.poll(url, group, interval, window))
 
-            cpu = _cpu_during(process, lambda: changes.extend(_while_changing(group, window, poll)))
+            def run(changes: list = changes, poll=poll) -> None:
+                changes.extend(_while_changing(group, window, poll))
+
+            cpu = _cpu_during(process, run)
             offered = len(group) / interval
             per_request_ms = cpu * 1000 / max(1, stats["requests"])
             rows.append({
@@ -334,7 +338,7 @@ def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, *
     from dashboard.models import Course
 
     node = stack.node(**overrides)
-    worker = stack.worker(**overrides)
+    worker = stack.worker(None, **overrides)
     processes = {p.extra["role"]: p for p in node.processes} | {"worker": worker, "redis": stack.redis}
     on_postgres = stack.database_kind == "postgres"
     group = learners[:dashboards]

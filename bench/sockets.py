@@ -8,8 +8,10 @@ import asyncio
 import json
 import random
 import time
+from typing import Any
 
 import websockets
+from websockets.typing import Origin
 
 from bench.stack import raise_file_limit
 
@@ -23,7 +25,7 @@ def run(url: str, learners: list[tuple[int, str]], conn, flavour: str = "ours") 
 
 
 async def _main(url: str, learners, conn, flavour: str) -> None:
-    state = {"open": 0, "connects": 0, "records": [], "stop": asyncio.Event()}
+    state: dict[str, Any] = {"open": 0, "connects": 0, "records": [], "stop": asyncio.Event()}
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
     if flavour == "socketio":
         base = url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket&user="
@@ -54,7 +56,7 @@ async def _socket(ws_url: str, origin: str, user_id: int, cookie: str, state: di
         try:
             async with gate:
                 socket = await websockets.connect(
-                    ws_url, origin=origin, additional_headers={"Cookie": cookie}, open_timeout=30,
+                    ws_url, origin=Origin(origin), additional_headers={"Cookie": cookie}, open_timeout=30,
                     ping_interval=None,
                 )
             state["connects"] += 1
@@ -73,7 +75,7 @@ async def _socket(ws_url: str, origin: str, user_id: int, cookie: str, state: di
             finally:
                 state["open"] -= 1
                 await socket.close()
-        except (OSError, websockets.WebSocketException, asyncio.TimeoutError):
+        except (TimeoutError, OSError, websockets.WebSocketException):
             pass
         ceiling = min(5.0, 0.25 * 2**attempt)
         attempt += 1
@@ -95,7 +97,7 @@ async def _socketio(ws_url: str, user_id: int, state: dict, gate) -> None:
                     async for raw in socket:
                         if raw == "2":
                             await socket.send("3")
-                        elif raw.startswith("42"):
+                        elif isinstance(raw, str) and raw.startswith("42"):
                             received = time.time()
                             _event, message = json.loads(raw[2:])
                             enrollment = message["enrollment"]
@@ -105,5 +107,5 @@ async def _socketio(ws_url: str, user_id: int, state: dict, gate) -> None:
                     state["open"] -= 1
             finally:
                 await socket.close()
-        except (OSError, websockets.WebSocketException, asyncio.TimeoutError):
+        except (TimeoutError, OSError, websockets.WebSocketException):
             await asyncio.sleep(0.5 + random.random())

@@ -9,14 +9,14 @@ from pathlib import Path
 from devstack.node import Node, start_node
 from devstack.processes import (
     BIN,
-    raise_file_limit,
-    spawn,
     MAX_WEBSOCKET_MESSAGE_BYTES,
     ROOT,
     Process,
     free_port,
     manage,
     port_open,
+    raise_file_limit,
+    spawn,
     start_redis,
     start_worker,
     wait_until,
@@ -109,6 +109,7 @@ class BenchStack:
     def _postgres(self, statement: str) -> None:
         import psycopg
 
+        assert self.postgres_admin, "only a stack on PostgreSQL runs statements on it"
         with psycopg.connect(self.postgres_admin, autocommit=True) as connection:
             connection.execute(statement)
 

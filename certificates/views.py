@@ -7,13 +7,14 @@ from django.views.decorators.http import require_POST
 
 from certificates import dispatch, issuing, selectors
 from certificates.models import Certificate
+from config import learners
 
 
 @login_required
 @require_POST
 def request_page(request: HttpRequest) -> HttpResponse:
     try:
-        dispatch.request(request.user.pk, request.POST.get("course_id", ""))
+        dispatch.request(learners.learner_id(request), request.POST.get("course_id", ""))
     except issuing.CertificateRefused as refusal:
         messages.error(request, refusal.message)
     return redirect("dashboard")
@@ -22,7 +23,7 @@ def request_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def download_page(request: HttpRequest, course_key: str) -> HttpResponse:
     """The certificate itself (a page to print), once it is ready; 404 before or for anyone else."""
-    certificate = selectors.certificate_of(request.user.pk, course_key)
+    certificate = selectors.certificate_of(learners.learner_id(request), course_key)
     if certificate is None or certificate.status != Certificate.Status.READY:
         raise Http404("No certificate is ready for this course.")
     return render(request, "certificates/certificate.html", {"certificate": certificate})

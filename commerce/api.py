@@ -9,9 +9,10 @@ from rest_framework.views import APIView
 from commerce import checkout, payments
 from commerce.models import Order, OrderLine
 from commerce.wire import to_wire
+from config import learners
 from config.api_errors import documented
-from config.throttling import SharedScopedThrottle
 from config.logcontext import acting_as
+from config.throttling import SharedScopedThrottle
 from dashboard.models import Enrollment
 
 
@@ -25,7 +26,8 @@ class LineIn(serializers.Serializer):
 class LinesIn(serializers.Serializer):
     """Several seats in one order, each course once."""
 
-    lines = LineIn(many=True, min_length=1, max_length=checkout.MAX_LINES)
+    # many=True makes a ListSerializer, which takes the lengths (the stubs type LineIn's own arguments).
+    lines = LineIn(many=True, min_length=1, max_length=checkout.MAX_LINES)  # type: ignore[call-arg]
 
 
 class ProgramIn(serializers.Serializer):
@@ -45,7 +47,7 @@ class OrderIn(serializers.Serializer):
 
     course_id = serializers.CharField(min_length=1, max_length=255, required=False)
     mode = serializers.ChoiceField(choices=Enrollment.Mode.choices, required=False)
-    lines = LineIn(many=True, required=False, min_length=1, max_length=checkout.MAX_LINES)
+    lines = LineIn(many=True, required=False, min_length=1, max_length=checkout.MAX_LINES)  # type: ignore[call-arg]
     program_id = serializers.CharField(min_length=1, max_length=255, required=False)
 
     def validate(self, data: dict) -> dict:
@@ -107,7 +109,7 @@ class OrderCreateView(APIView):
     def post(self, request: Request) -> Response:
         incoming = OrderIn(data=request.data)
         incoming.is_valid(raise_exception=True)
-        result = checkout.checkout_seats(request.user.pk, incoming.seats())
+        result = checkout.checkout_seats(learners.learner_id(request), incoming.seats())
         return Response(
             to_wire(result.order),
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
@@ -124,7 +126,7 @@ class PaymentNotifyView(APIView):
 
     @extend_schema(
         request={"application/json": {"type": "object"}},
-        auth=[{"paymentSignature": []}],
+        auth=[{"paymentSignature": []}],  # type: ignore[list-item]  # security requirements, not names
         responses={200: OrderOut, **documented(400, 403, 404, 409, 429)},
     )
     def post(self, request: Request) -> Response:

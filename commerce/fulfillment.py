@@ -60,7 +60,7 @@ def fulfill(order_number: str) -> Outcome:
     return Outcome.FULFILLED
 
 
-def _ask_platform(order_number: str, lines: list[OrderLine]) -> Iterator[tuple[OrderLine, Exception | None]]:
+def _ask_platform(order_number: str, lines: list[OrderLine]) -> Iterator[tuple[OrderLine, BaseException | None]]:
     """Ask the platform for every line at once; yield each line with its error (or None) as it answers."""
     attempts = {line.pk: orders.count_attempt(line) for line in lines}
     if len(lines) == 1:  # the common case: no thread needed
@@ -97,7 +97,7 @@ def _line_fulfilled(order_number: str, line_id: int) -> None:
         else:  # the others are done, some failed for good: the order shows it
             orders.complete_line(order, line)
             failed = order.lines.filter(status=LineStatus.FULFILLMENT_ERROR).first()
-            orders.move(order, Order.Status.FULFILLMENT_ERROR, failed.failure_reason)
+            orders.move(order, Order.Status.FULFILLMENT_ERROR, failed.failure_reason if failed else "")
 
 
 def give_up(order_number: str, reason: str) -> Outcome:

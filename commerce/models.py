@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from dashboard.models import Course, Enrollment
 
-
 MODE_EXPLANATIONS = {
     "audit": _("The course materials, no certificate."),
     "honor": _("The course materials and a certificate on your honor."),
@@ -34,7 +33,7 @@ class Seat(models.Model):
     @property
     def explanation(self) -> str:
         """What the learner gets in this mode, in plain words (where the seat is sold)."""
-        return MODE_EXPLANATIONS.get(self.mode, "")
+        return str(MODE_EXPLANATIONS.get(self.mode, ""))
 
     def __str__(self) -> str:
         return f"{self.course.key} {self.mode} {self.price} {self.currency}"

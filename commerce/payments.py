@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -77,10 +78,10 @@ def handle_notification(body: bytes, signature: str | None) -> Order:
     return order
 
 
-def _parse(body: bytes) -> dict:
+def _parse(body: bytes) -> dict[str, Any]:
     try:
         payload = json.loads(body)
-        parsed = {
+        parsed: dict[str, Any] = {
             "order_number": str(payload["order_number"]),
             "amount": Decimal(str(payload["amount"])),
             "currency": str(payload["currency"]),

@@ -39,7 +39,7 @@ def fulfill_order(self, order_number: str) -> str:
         except DatabaseError:
             # Not fatal: the relay may then send a duplicate, which is harmless.
             logger.warning("order %s: could not record the retry's due time", order_number)
-        raise self.retry(exc=exc, countdown=decision.delay)
+        raise self.retry(exc=exc, countdown=decision.delay) from exc
     _observe(outcome, started)
     return outcome
 

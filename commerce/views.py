@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from commerce import checkout, payments, selectors
 from commerce.models import Order
 from commerce.wire import to_wire
-from config import throttling
+from config import learners, throttling
 from config.pages import too_many
 
 
@@ -19,7 +19,7 @@ from config.pages import too_many
 @require_POST
 def checkout_page(request: HttpRequest) -> HttpResponse:
     limit, window = throttling.rate("checkout")  # the JSON API's limit, on the same counter's kind
-    wait = throttling.hit("checkout-form", str(request.user.pk), limit, window)
+    wait = throttling.hit("checkout-form", str(learners.learner_id(request)), limit, window)
     if wait is not None:
         return too_many(request, _("Too many checkouts in a short time; try again in %(seconds)s s.")
                         % {"seconds": wait}, wait)
@@ -29,7 +29,7 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
             seats = checkout.program_seats(program)
         else:
             seats = [checkout.find_seat(request.POST.get("course_id", ""), request.POST.get("mode", ""))]
-        result = checkout.checkout_seats(request.user.pk, seats)
+        result = checkout.checkout_seats(learners.learner_id(request), seats)
     except checkout.CheckoutError as error:
         messages.error(request, error.message)
         return redirect("dashboard")
@@ -65,7 +65,7 @@ def demo_pay_page(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 def receipt_page(request: HttpRequest, number: str) -> HttpResponse:
     """The order's receipt: each line's seat, live (frontend/src/receipt.js) until it is ready."""
-    order = selectors.order_for_learner(request.user.pk, number)
+    order = selectors.order_for_learner(learners.learner_id(request), number)
     if order is None:
         raise Http404("No such order.")
     return render(request, "commerce/receipt.html", {"order": to_wire(order, list(order.lines.all()))})

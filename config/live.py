@@ -10,7 +10,7 @@ and ``realtime`` loads that list at start-up, so it carries any kind without
 importing the apps that own them, and the apps import nothing of ``realtime``.
 """
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,9 @@ from django.db import transaction
 from django.dispatch import Signal
 
 logger = logging.getLogger(__name__)
+
+# One live item as it travels: a kind's wire dict (a TypedDict in the app that owns the kind).
+WireItem = Mapping[str, Any]
 
 # Sent after the transaction that changed an item committed, never for a change
 # that rolled back. Arguments: ``kind`` (str), ``user_id`` (int), ``item`` (its
@@ -39,7 +42,7 @@ class LiveKind:
 
     name: str
     key: str
-    changed_since: Callable[[int, int], list[dict[str, Any]]]
+    changed_since: Callable[[int, int], Sequence[WireItem]]
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class LiveClock:
     versions_changed_between: Callable[[datetime, datetime], dict[int, int]]
 
 
-def announce(kind: str, user_id: int, item: dict[str, Any]) -> None:
+def announce(kind: str, user_id: int, item: WireItem) -> None:
     """Send ``item_changed`` once the caller's transaction commits (at once outside one).
 
     The change is committed whatever a receiver does; a failing receiver is

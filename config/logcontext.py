@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.http import HttpRequest, HttpResponse
 
@@ -75,7 +75,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -105,7 +105,7 @@ class RequestContextMiddleware:
         try:
             response = self.get_response(request)
         finally:
-            for var, token in zip((request_context, actor_context, order_context), tokens):
+            for var, token in zip((request_context, actor_context, order_context), tokens, strict=True):
                 var.reset(token)
         response["X-Request-ID"] = request_id
         return response

@@ -2,7 +2,6 @@
 import os
 
 import redis
-from redis.sentinel import Sentinel
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client import REGISTRY as PROCESS_REGISTRY
 from prometheus_client.registry import Collector
+from redis.sentinel import Sentinel
 
 
 @require_GET

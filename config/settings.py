@@ -7,6 +7,7 @@ import hashlib
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -200,7 +201,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 # The cache every process shares (the throttles count on it, so their limits hold
 # across the cluster): Django's Redis cache on the same Redis, under this
 # deployment's prefix.
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),
@@ -244,7 +245,7 @@ else:
 # heartbeat and catch-up cover. CHANNEL_LAYER_BACKEND=core selects the
 # list-based layer (per-channel capacity and expiry).
 CHANNEL_LAYER_BACKEND = os.environ.get("CHANNEL_LAYER_BACKEND", "pubsub")
-CHANNEL_LAYERS = {
+CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": {
             "pubsub": "realtime.layers.VerifyingRedisPubSubChannelLayer",

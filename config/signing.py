@@ -15,4 +15,4 @@ def sign(key: str, body: bytes) -> str:
 
 def verify(key: str, body: bytes, signature: str | None) -> bool:
     """True when ``signature`` is ``body`` signed with ``key`` (an empty key verifies nothing)."""
-    return bool(key) and bool(signature) and hmac.compare_digest(sign(key, body), signature)
+    return bool(key) and signature is not None and hmac.compare_digest(sign(key, body), signature)

@@ -9,4 +9,4 @@ import secrets
 for name in ("DJANGO_SECRET_KEY", "CHANNEL_LAYER_ENCRYPTION_KEY", "PAYMENT_WEBHOOK_SECRET"):
     os.environ.setdefault(name, secrets.token_urlsafe(50))
 
-from config.settings import *  # noqa: E402,F401,F403
+from config.settings import *  # noqa: E402, F403

@@ -12,6 +12,7 @@ import time
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework.request import Request
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
@@ -48,7 +49,7 @@ async def ahit(scope: str, ident: str, limit: int, window: int) -> int | None:
     """``hit`` for async code (the WebSocket handshake), on the same cache key, with plain async
     Redis calls (config.aredis says why not the cache's own async methods)."""
     key, left = _window(scope, ident, window)
-    async with aredis.client(settings.CACHES["default"]["LOCATION"]).pipeline(transaction=True) as pipe:
+    async with aredis.client(str(settings.CACHES["default"]["LOCATION"])).pipeline(transaction=True) as pipe:
         pipe.incr(cache.make_key(key))
         pipe.expire(cache.make_key(key), window + 1)
         count, _ = await pipe.execute()
@@ -74,7 +75,11 @@ def forget(scope: str, ident: str, window: int) -> None:
 
 def rate(scope: str) -> tuple[int, int]:
     """A DRF rate of REST_FRAMEWORK's DEFAULT_THROTTLE_RATES ("30/min") as (limit, window seconds)."""
-    return SimpleRateThrottle.parse_rate(None, SimpleRateThrottle.THROTTLE_RATES[scope])
+    # parse_rate does not use its instance; DRF has no function of its own for it.
+    limit, window = SimpleRateThrottle.parse_rate(None, SimpleRateThrottle.THROTTLE_RATES[scope])  # type: ignore[arg-type]
+    if limit is None or window is None:
+        raise ImproperlyConfigured(f"DEFAULT_THROTTLE_RATES[{scope!r}] is not a rate like '30/min'")
+    return limit, window
 
 
 def _window(scope: str, ident: str, window: int) -> tuple[str, int]:

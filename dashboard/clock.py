@@ -7,7 +7,6 @@ actor) and, after commit, the announcement that pushes it to the learner's
 pages. The counter's row lock orders one learner's changes, so a page can ask
 for "everything after N" without gaps, whatever kinds changed.
 """
-from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -34,7 +33,7 @@ def bump(user_id: int) -> int:
         return cursor.fetchone()[0]
 
 
-def record(kind: str, user_id: int, key: str, item: dict[str, Any]) -> None:
+def record(kind: str, user_id: int, key: str, item: live.WireItem) -> None:
     """Log one item's change (inside the writer's transaction) and announce it once that commits."""
     Change.objects.create(
         user_id=user_id, kind=kind, key=key, status=item.get("status", ""), version=item["version"],

@@ -13,8 +13,10 @@ import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 
 from devstack import DEMO_EVENTS_TOKEN
+from devstack.node import Node, start_node
 from devstack.processes import (
     ROOT,
     Process,
@@ -27,7 +29,6 @@ from devstack.processes import (
     postgres_answers,
     start_worker,
 )
-from devstack.node import Node, start_node
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -89,8 +90,8 @@ def run_demo(port: int) -> int:
     try:
         manage(["migrate", "--noinput", "-v", "0"], env)
         manage(["seed_demo"], env)
-        for p in LOG_DIR.glob("node-*.log"):
-            p.unlink()
+        for log in LOG_DIR.glob("node-*.log"):
+            log.unlink()
         (LOG_DIR / "worker.log").unlink(missing_ok=True)
         node = start_node(port, env, LOG_DIR)
         started.extend(node.processes)
@@ -133,6 +134,13 @@ def port_holder(port: int) -> str:
     return ", ".join(f"{name}, pid {pid}" for name, pid in found) or "by a process this user cannot see"
 
 
+# Checked before the tests: lint and import order, then types (pyproject.toml configures both).
+CHECKS = [
+    ("ruff (lint, import order)", ["ruff", "check", "."]),
+    ("mypy (types)", ["mypy", "."]),
+]
+
+
 def run_tests(pytest_args: list[str]) -> int:
     env = dict(os.environ)
     redis_url, redis_process = ensure_redis(env.get("REDIS_URL", DEFAULT_REDIS_URL), LOG_DIR)
@@ -149,8 +157,14 @@ def run_tests(pytest_args: list[str]) -> int:
         print(f"note: no RabbitMQ answers at {rabbitmq}; its broker test will be skipped.", flush=True)
     postgres = env.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     second_pass = "DATABASE_URL" not in env and postgres_answers(postgres)
+    tools = Path(sys.executable).parent
     try:
-        results = [subprocess.call(["node", "--test", "frontend/tests/"], cwd=ROOT, env=env)]
+        results = []
+        for title, command in CHECKS:
+            print(f"\n== {title} ==", flush=True)
+            results.append(subprocess.call([str(tools / command[0]), *command[1:]], cwd=ROOT, env=env))
+        print("\n== Frontend unit tests ==", flush=True)
+        results.append(subprocess.call(["node", "--test", "frontend/tests/"], cwd=ROOT, env=env))
         print(f"\n== Python suite on {env.get('DATABASE_URL', 'SQLite (the default)')} ==", flush=True)
         results.append(subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env))
         if second_pass:
@@ -158,6 +172,8 @@ def run_tests(pytest_args: list[str]) -> int:
             pg_env = {**env, "DATABASE_URL": postgres}
             # What does not depend on the database ran in the first pass already.
             again = [*pytest_args, "-m", "not any_database"] if "-m" not in pytest_args else pytest_args
+            # Its own folder for failure traces: pytest-playwright empties the folder it writes to.
+            again += ["--output", "test-artifacts/playwright-postgres"]
             results.append(subprocess.call([sys.executable, "-m", "pytest", *again], cwd=ROOT, env=pg_env))
         elif "DATABASE_URL" not in env:
             print(f"note: no PostgreSQL answers at {postgres}; the PostgreSQL pass did not run.", flush=True)

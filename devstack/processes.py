@@ -33,7 +33,7 @@ def port_open(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.05) -> None:
+def wait_until(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.05) -> None:
     """Poll ``condition`` until it holds; raise StackError naming ``what`` after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

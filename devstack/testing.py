@@ -172,9 +172,14 @@ def start_stack(stack_env: dict[str, str], settings):
             layer["CONFIG"] = {**layer["CONFIG"], "hosts": [channel_layer_host(redis_process.extra["url"])]}
             settings.CHANNEL_LAYERS = {"default": layer}
         port = free_port()
-        stack = Stack(f"http://127.0.0.1:{port}", port, env, None, [], redis_process)
+        try:
+            daphne = start_daphne(port, env, LOG_DIR, name=f"daphne-{port}")
+        except Exception:
+            if redis_process:
+                redis_process.stop()
+            raise
+        stack = Stack(f"http://127.0.0.1:{port}", port, env, daphne, [], redis_process)
         stacks.append(stack)
-        stack.daphne = start_daphne(port, env, LOG_DIR, name=f"daphne-{port}")
         for _ in range(workers):
             stack.workers.append(start_worker(env, LOG_DIR, name=f"worker-{uuid.uuid4().hex[:6]}"))
         return stack

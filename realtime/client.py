@@ -7,6 +7,7 @@ catch-ups and live items of every kind by version,
 resyncs when a heartbeat shows it is behind, and reconnects with backoff.
 """
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import websockets
+from websockets.typing import Origin
 
 from realtime import protocol
 
@@ -88,7 +90,7 @@ class DashboardClient:
         while not stop.is_set():
             try:
                 async with websockets.connect(
-                    self.ws_url, origin=self.origin, additional_headers={"Cookie": self.cookie_header},
+                    self.ws_url, origin=Origin(self.origin), additional_headers={"Cookie": self.cookie_header},
                     open_timeout=5, close_timeout=2,
                 ) as socket:
                     self._socket = socket
@@ -98,7 +100,7 @@ class DashboardClient:
                     await self._hello()
                     self.connected.set()
                     await self._read(socket, stop)
-            except (OSError, websockets.WebSocketException, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, websockets.WebSocketException) as exc:
                 logger.debug("dashboard socket dropped: %r", exc)
             finally:
                 self.connected.clear()
@@ -116,10 +118,8 @@ class DashboardClient:
                 delay = self.retry_after  # the draining server paces its closes itself
             self.retry_after = None
             attempt += 1
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
-            except asyncio.TimeoutError:
-                pass
 
     async def _hello(self) -> None:
         await self._socket.send(json.dumps({"type": "hello", "since": self.contiguous, "protocol": 2}))

@@ -1,6 +1,5 @@
 """What staff may do to a learner's live pages from the support console: resync them, close one
 socket, send a test event. Each goes through the channel layer like any publish."""
-from typing import Any
 
 from channels.layers import get_channel_layer
 
@@ -18,7 +17,7 @@ def close_socket(channel: str, by: str) -> None:
     run_on_layer(get_channel_layer().send(channel, {"type": "live.close", "by": by}))
 
 
-def test_event(user_id: int) -> dict[str, Any] | None:
+def test_event(user_id: int) -> items.Item | None:
     """Publish the learner's newest item again: every page receives it over the whole push path
     and, already holding its version, changes nothing. None when the learner has no item yet."""
     snapshot = items.changed_since(user_id, 0)

@@ -31,6 +31,7 @@ import random
 import weakref
 from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 import redis
@@ -126,7 +127,8 @@ class SocketHub:
             if not self.members:
                 self.checked_until = timezone.now()
                 continue
-            for job in (self.repair, lambda: self.beat(self.slots[tick % len(self.slots)]), self.count_deliveries):
+            slot = self.slots[tick % len(self.slots)]
+            for job in (self.repair, partial(self.beat, slot), self.count_deliveries):
                 try:
                     await job()
                 except Exception:  # a failed tick must not stop the next ones

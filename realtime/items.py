@@ -6,13 +6,13 @@ dotted paths: realtime reads and publishes any of them and imports no app.
 """
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from config.live import LiveClock, LiveKind
+from config.live import LiveClock, LiveKind, WireItem
 
 
 class Item(TypedDict):
@@ -20,7 +20,7 @@ class Item(TypedDict):
 
     kind: str
     key: str
-    item: dict[str, Any]
+    item: WireItem
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def kinds() -> dict[str, LiveKind]:
     return registered
 
 
-def envelope(kind: str, item: dict[str, Any]) -> Item:
+def envelope(kind: str, item: WireItem) -> Item:
     """Wrap one item of ``kind`` for the wire; raises KeyError for a kind nobody registered."""
     return Item(kind=kind, key=str(item[kinds()[kind].key]), item=item)
 

@@ -39,8 +39,8 @@ class LayerDropCounter(logging.Filter):
     """channels-redis reports capacity drops only in a log line; count them from it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg == _OVER_CAPACITY and record.args:
-            LAYER_DROPS.inc(int(record.args[0]))
+        if record.msg == _OVER_CAPACITY and isinstance(record.args, tuple) and record.args:
+            LAYER_DROPS.inc(int(str(record.args[0])))
         return True
 
 

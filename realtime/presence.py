@@ -14,11 +14,13 @@ reads with a plain one.
 import time
 from dataclasses import dataclass
 from functools import cache
+from typing import TypedDict, cast
 
 import redis
 from django.conf import settings
 
 from config import aredis
+
 
 def _key(name: str) -> str:
     """A key under the channel layer's prefix: two deployments (or test runs) sharing a Redis never mix."""
@@ -107,13 +109,21 @@ def note_poller(user_id: int) -> None:
     _sync_client().zadd(_key("pollers"), {str(user_id): time.time() + ttl()})
 
 
+def _fields(key: str) -> dict[str, str]:
+    """A hash's fields (the plain client decodes replies to str)."""
+    return cast(dict[str, str], _sync_client().hgetall(key))
+
+
+def _live_members(key: str, now: float) -> list[str]:
+    """The members of a sorted set scored by expiry that have not expired."""
+    return cast(list[str], _sync_client().zrangebyscore(key, now, "+inf"))
+
+
 def sockets_of(user_id: int) -> list[Socket]:
     """The learner's live sockets across the cluster, oldest first."""
-    client = _sync_client()
-    channels = client.zrangebyscore(_key(f"learner:{user_id}"), time.time(), "+inf")
     found = []
-    for channel in channels:
-        fields = client.hgetall(_key(f"socket:{channel}"))
+    for channel in _live_members(_key(f"learner:{user_id}"), time.time()):
+        fields = _fields(_key(f"socket:{channel}"))
         if "user" in fields:  # a socket that left while a beat refreshed it has only part of its hash
             found.append(Socket(
                 channel=channel, user_id=int(fields["user"]), node=fields["node"],
@@ -128,21 +138,27 @@ def polling(user_id: int) -> bool:
     return score is not None and score > time.time()
 
 
-def overview() -> dict[str, object]:
+class Overview(TypedDict):
+    sockets_per_node: dict[str, int]
+    sockets: list[tuple[int, str, int]]  # (learner, node, version sent)
+    pollers: int
+    deliveries_per_second: float
+
+
+def overview() -> Overview:
     """Across the cluster: sockets per live node, every socket's (learner, node, version sent), how
     many learners poll over HTTP, and events delivered per second over the last minute."""
     client = _sync_client()
     now = time.time()
     client.zremrangebyscore(_key("pollers"), 0, now)
-    nodes = client.zrangebyscore(_key("nodes"), now, "+inf")
-    per_node: dict[str, int] = {node: 0 for node in nodes}
+    per_node: dict[str, int] = {node: 0 for node in _live_members(_key("nodes"), now)}
     sockets: list[tuple[int, str, int]] = []
     for key in client.scan_iter(match=_key("socket:*"), count=1000):
-        fields = client.hgetall(key)
+        fields = _fields(key)
         if fields.get("node") in per_node and "user" in fields:
             per_node[fields["node"]] += 1
             sockets.append((int(fields["user"]), fields["node"], int(fields.get("version", 0))))
     seconds = range(int(now) - 59, int(now) + 1)  # the last 60 seconds, this one included
     delivered = sum(int(n) for n in client.mget([_key(f"deliveries:{second}") for second in seconds]) if n)
-    return {"sockets_per_node": per_node, "sockets": sockets, "pollers": client.zcard(_key("pollers")),
-            "deliveries_per_second": round(delivered / 60, 2)}
+    return Overview(sockets_per_node=per_node, sockets=sockets, pollers=int(client.zcard(_key("pollers"))),
+                    deliveries_per_second=round(delivered / 60, 2))

@@ -155,7 +155,7 @@ def pong(ping_id: str | None) -> dict[str, Any]:
 
 def error(code: str, message: str, retry_after_ms: int | None = None) -> dict[str, Any]:
     """``retry_after_ms``: when the client should reconnect (sent before a 4001)."""
-    body = {"type": "error", "code": code, "message": message}
+    body: dict[str, Any] = {"type": "error", "code": code, "message": message}
     if retry_after_ms is not None:
         body["retry_after_ms"] = retry_after_ms
     return body

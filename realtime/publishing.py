@@ -17,6 +17,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
+from config.live import WireItem
 from config.logcontext import order_context, request_context
 from realtime import items, metrics
 
@@ -55,7 +56,7 @@ def group_for_user(user_id: int) -> str:
     return f"learner.{int(user_id)}"
 
 
-def publish_item(user_id: int, kind: str, item: dict[str, Any]) -> bool:
+def publish_item(user_id: int, kind: str, item: WireItem) -> bool:
     """Send one live item's change to every open socket of the learner. True if Redis took it."""
     version = item["version"]
     message = {
@@ -82,6 +83,6 @@ def publish_item(user_id: int, kind: str, item: dict[str, Any]) -> bool:
     return False
 
 
-def on_item_changed(sender: Any, kind: str, user_id: int, item: dict[str, Any], **kwargs: Any) -> None:
+def on_item_changed(sender: Any, kind: str, user_id: int, item: WireItem, **kwargs: Any) -> None:
     """Receiver of config.live.item_changed (connected in RealtimeConfig.ready)."""
     publish_item(user_id, kind, item)

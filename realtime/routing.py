@@ -3,8 +3,8 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
 from realtime.auth import SocketAuthMiddleware
-from realtime.handshakes import AddressLimitMiddleware, LearnerLimitMiddleware
 from realtime.consumers import DashboardConsumer, WatchConsumer
+from realtime.handshakes import AddressLimitMiddleware, LearnerLimitMiddleware
 
 websocket_urlpatterns = [
     path("ws/dashboard/", DashboardConsumer.as_asgi()),

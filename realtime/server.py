@@ -16,11 +16,13 @@ to Daphne (see realtime.collector for why):
   the closes to finish, and exits. A second SIGTERM exits at once.
 """
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sys
 import time
+from typing import Any
 
 from autobahn.exception import Disconnected
 from daphne.cli import CommandLineInterface
@@ -85,18 +87,16 @@ class SocketServer(Server):
         if isinstance(protocol, WebSocketProtocol) or upgraded(protocol):
             self.leaving.add(protocol)
 
-    async def handle_reply(self, protocol: object, message: dict) -> None:
+    async def handle_reply(self, protocol: Any, message: dict) -> None:
         if message.get("type") == "websocket.send" and buffered(protocol) > settings.REALTIME_MAX_BUFFERED_BYTES:
             # A client that does not read: drop it rather than buffer for it without end.
             logger.warning("dropping a socket that does not read (%d bytes waiting to be sent)", buffered(protocol))
             protocol.transport.abortConnection()
             return
-        try:
+        # Disconnected: the client's close frame is in but its connection not yet gone
+        # (Daphne drops replies only after that): nothing left to deliver, nothing to log.
+        with contextlib.suppress(Disconnected):
             await super().handle_reply(protocol, message)
-        except Disconnected:
-            # The client's close frame is in but its connection not yet gone (Daphne
-            # drops replies only after that): nothing left to deliver, nothing to log.
-            pass
 
     def application_checker(self) -> None:
         """Daphne's once-a-second reaping, then release what it reaped."""

@@ -55,7 +55,7 @@ class EventsClient:
         headers = {"Content-Type": "application/json", "Idempotency-Key": idempotency_key}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        else:
+        elif self.signing_key:
             headers["X-Signature"] = "sha256=" + hmac.new(self.signing_key.encode(), body, hashlib.sha256).hexdigest()
         for attempt in range(self.attempts):
             try:

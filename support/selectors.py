@@ -24,7 +24,7 @@ def find_learners(query: str, limit: int = 20) -> list[Any]:
 @dataclass(frozen=True)
 class LearnerView:
     version: int
-    items: list[dict[str, Any]]
+    items: list[items.Item]
     history: list[dict[str, Any]]
     sockets: list[dict[str, Any]]
     polling: bool
@@ -49,8 +49,8 @@ def learner_view(user_id: int) -> LearnerView:
     orders = [
         {"number": o.number, "status": o.status, "failure_reason": o.failure_reason,
          "created": o.created.isoformat(timespec="seconds"),
-         "lines": [{"course_id": l.seat.course.key, "status": l.status, "attempts": l.attempts,
-                    "failure_reason": l.failure_reason} for l in sorted(o.lines.all(), key=lambda l: l.pk)]}
+         "lines": [{"course_id": line.seat.course.key, "status": line.status, "attempts": line.attempts,
+                    "failure_reason": line.failure_reason} for line in sorted(o.lines.all(), key=lambda line: line.pk)]}
         for o in order_selectors.recent_orders(user_id)
     ]
     return LearnerView(snapshot.version, snapshot.items, history, sockets, presence.polling(user_id), orders)
@@ -65,7 +65,7 @@ def cluster_overview() -> dict[str, Any]:
     """
     seen = presence.overview()
     versions = dashboard_selectors.current_versions({user for user, _, _ in seen["sockets"]})
-    lagging = [
+    lagging: list[dict[str, Any]] = [
         {"user_id": user, "node": node, "lag": versions.get(user, 0) - version}
         for user, node, version in seen["sockets"] if versions.get(user, 0) > version
     ]

@@ -1,7 +1,10 @@
 """docker-compose.yml cannot be run here (no container engine), so its structure is checked,
 and every command it runs is checked against the project."""
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,7 +57,7 @@ def test_app_services_read_only_settings_the_project_knows():
 def test_the_stack_will_not_start_without_secrets_of_your_own():
     environment = COMPOSE["x-app"]["environment"]
     for name in ("DJANGO_SECRET_KEY", "CHANNEL_LAYER_ENCRYPTION_KEY", "PAYMENT_WEBHOOK_SECRET"):
-        assert re.fullmatch(r"\$\{%s:\?.+\}" % name, environment[name]), f"{name} must be required (${{{name}:?...}})"
+        assert re.fullmatch(rf"\$\{{{name}:\?.+\}}", environment[name]), f"{name} must be required (${{{name}:?...}})"
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
@@ -146,7 +149,32 @@ def test_the_nginx_configuration_is_valid(tmp_path):
 
 def test_the_image_is_built_from_the_project():
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "pip install -r requirements.txt" in dockerfile and "asgi:application" in dockerfile
+    assert "COPY pyproject.toml uv.lock" in dockerfile and "asgi:application" in dockerfile
+
+
+@pytest.mark.any_database
+def test_the_image_installs_runtime_dependencies_only_and_the_project_starts_on_them(tmp_path):
+    """The Dockerfile's install, run the same way into a fresh environment (no engine runs here)."""
+    found = re.search(r"uv sync ([^&\n]+)", (ROOT / "Dockerfile").read_text())
+    assert found, "the Dockerfile does not install with uv sync"
+    flags = found.group(1).split()
+    assert "--frozen" in flags and "--no-default-groups" in flags
+    for name in ("pyproject.toml", "uv.lock"):  # all the image has when it installs
+        shutil.copy(ROOT / name, tmp_path)
+    image = tmp_path / "image-venv"
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "VIRTUAL_ENV"))}
+    subprocess.run([Path(sys.executable).parent / "uv", "sync", *flags, "--python", sys.executable, "--quiet"],
+                   cwd=tmp_path, env={**env, "UV_PROJECT_ENVIRONMENT": str(image)}, check=True, timeout=300)
+
+    installed = {path.name.split("-")[0].lower() for path in image.glob("lib/python*/site-packages/*.dist-info")}
+    assert {"django", "channels", "daphne", "gunicorn", "celery"} <= installed
+    assert not installed & {"pytest", "playwright", "matplotlib", "hypothesis", "schemathesis", "mypy", "ruff", "uv"}
+    started = subprocess.run(
+        [image / "bin" / "python", "manage.py", "shell", "-c",
+         "import asgi, config.wsgi, realtime.server, commerce.tasks, realtime.management.commands.dashboard_watch"],
+        cwd=ROOT, env={**env, "DJANGO_DEBUG": "1"}, capture_output=True, text=True, timeout=120,
+    )
+    assert started.returncode == 0, started.stderr
 
 
 def test_socket_servers_are_given_time_to_drain():

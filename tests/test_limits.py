@@ -2,7 +2,6 @@
 import pytest
 from django.test import Client
 
-from commerce.tests.conftest import enqueued, free_seat  # noqa: F401  (the shop's fixtures)
 from dashboard.tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -72,7 +72,9 @@ def test_asking_twice_generates_once(user_client, sent):
 
 def test_only_an_active_seat_gets_a_certificate_with_a_clear_error(user_client, sent):
     course = make_course()
-    api = lambda key: user_client.post("/api/v1/certificates/", {"course_id": key}, content_type="application/json")
+    def api(key: str):
+        return user_client.post("/api/v1/certificates/", {"course_id": key}, content_type="application/json")
+
     missing = api(course.key)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_enrollment"
     enrollments.start(user_client.user.pk, course, "audit")

@@ -3,10 +3,10 @@ import random
 import pytest
 
 from commerce import fulfillment
-from commerce.platform import TransientFulfillmentError
-from commerce.retries import retry_delay
 from commerce.fulfillment import Outcome
 from commerce.models import Order
+from commerce.platform import TransientFulfillmentError
+from commerce.retries import retry_delay
 from dashboard.models import Enrollment
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,6 @@ from django.contrib.auth import get_user_model
 
 from dashboard.models import Course
 
-
 PASSWORD = "correct-horse-battery"
 
 

@@ -106,6 +106,6 @@ def test_course_page_unknown_course_is_404(user_client):
 
 
 def _tile(html: str, course_key: str) -> str:
-    match = re.search(r'<article class="tile" data-course-id="%s".*?</article>' % re.escape(course_key), html, re.S)
+    match = re.search(rf'<article class="tile" data-course-id="{re.escape(course_key)}".*?</article>', html, re.S)
     assert match, f"no tile for {course_key}"
     return match.group(0)

@@ -3,10 +3,10 @@ import itertools
 import pytest
 from django.db import transaction
 
+from config.live import item_changed
 from dashboard import enrollments, selectors
 from dashboard.enrollments import IllegalTransition, can_transition
 from dashboard.models import Enrollment
-from config.live import item_changed
 from dashboard.tests.factories import make_course, make_user
 
 S = Enrollment.Status
@@ -117,10 +117,9 @@ def test_signal_is_sent_after_commit_and_never_for_a_rollback():
     item_changed.connect(receiver)
     try:
         user, course = make_user(), make_course()
-        with pytest.raises(RuntimeError):
-            with transaction.atomic():
-                enrollments.start(user.pk, course, "audit")
-                raise RuntimeError("roll back")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            enrollments.start(user.pk, course, "audit")
+            raise RuntimeError("roll back")
         assert received == []
         assert not Enrollment.objects.exists()
 

@@ -2,12 +2,12 @@
 import json
 
 import pytest
+from learnwell_events import EventError, EventsClient
 
 from config import signing
 from dashboard import enrollments
 from dashboard.models import Enrollment
 from dashboard.tests.factories import make_course
-from learnwell_events import EventError, EventsClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TOKEN = "s3cret-token"

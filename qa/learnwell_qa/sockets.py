@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import websockets
+from websockets.typing import Origin, Subprotocol
 
 from learnwell_qa.contract import Contract
 
@@ -86,7 +87,7 @@ class DashboardSocket:
         while (left := deadline - time.monotonic()) > 0:
             try:
                 message = await self.receive(timeout=left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
             if (found := match(message)) is not None:
                 return found
@@ -95,7 +96,7 @@ class DashboardSocket:
     async def expect_silence(self, within: float = 1) -> None:
         try:
             message = await self.receive(timeout=within)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return
         raise AssertionError(f"expected no message, got {message}")
 
@@ -135,13 +136,18 @@ async def connect(
     with the close code and reason.
     """
     ws_url = base_url.rstrip("/").replace("https://", "wss://").replace("http://", "ws://") + "/ws/dashboard/"
-    subprotocols = [SUBPROTOCOL, TOKEN_PREFIX + token] if token else None
+    subprotocols = [Subprotocol(SUBPROTOCOL), Subprotocol(TOKEN_PREFIX + token)] if token else None
     connection = await websockets.connect(
         ws_url,
-        origin=base_url.rstrip("/"),
+        origin=Origin(base_url.rstrip("/")),
         subprotocols=subprotocols,
         additional_headers={"Cookie": cookie} if cookie else None,
     )
-    socket = DashboardSocket(connection.send, connection.recv, connection.close, contract)
+
+    async def receive_text() -> str:
+        message = await connection.recv()
+        return message if isinstance(message, str) else message.decode()
+
+    socket = DashboardSocket(connection.send, receive_text, connection.close, contract)
     socket.connection = connection
     return socket

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import json_script
 from django.utils.safestring import SafeString
 
+from config import learners
 from realtime import items
 
 register = template.Library()
@@ -20,7 +21,7 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def live_state(context: template.Context, learner_id: int | None = None) -> SafeString:
     watching = learner_id is not None
-    snapshot = items.changed_since(learner_id if watching else context["request"].user.pk, 0)
+    snapshot = items.changed_since(learner_id if learner_id is not None else learners.learner_id(context["request"]), 0)
     return json_script({
         "version": snapshot.version,
         "items": snapshot.items,

@@ -4,11 +4,11 @@ import json
 
 import msgpack
 import pytest
-from django.test import override_settings
 import redis
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.sessions.models import Session
+from django.test import override_settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st

@@ -2,7 +2,6 @@
 import pytest
 
 from config.settings import channel_layer_host
-
 from dashboard import enrollments
 from dashboard.models import Enrollment
 from dashboard.tests.factories import make_course, make_user

@@ -18,11 +18,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def staff_client() -> Client:
+    """A test client of its own (``user_client`` has Django's ``client``), logged in as a staff member."""
+    staff = make_user("grace")
+    staff.is_staff = True
+    staff.save()
     client = Client()
-    client.user = make_user("grace")
-    client.user.is_staff = True
-    client.user.save()
-    client.force_login(client.user)
+    client.force_login(staff)
     return client
 
 
@@ -102,7 +103,7 @@ async def test_staff_resync_and_close_reach_the_learners_socket(staff_client, le
     await act(f"/support/learners/{learner.user.pk}/actions/close_socket/", {"target": channel})
     error = await socket.expect("error")
     assert error["code"] == "closed_by_support"
-    closed = await socket.communicator.receive_output(timeout=2)
+    closed = await socket.connection.receive_output(timeout=2)
     assert closed["code"] == 4001
 
 
@@ -162,7 +163,9 @@ async def test_the_overview_counts_deliveries_per_second_across_nodes(staff_clie
 
     async def shown() -> float:
         html = (await database_sync_to_async(staff_client.get)("/support/overview/")).content.decode()
-        return float(re.search(r'data-role="deliveries">([0-9.]+)<', html).group(1))
+        found = re.search(r'data-role="deliveries">([0-9.]+)<', html)
+        assert found, "the overview shows no deliveries figure"
+        return float(found.group(1))
 
     before = await shown()
     await presence.count_deliveries(90)  # as if two nodes' hubs had reported this second

@@ -5,14 +5,13 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, BrowserType, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, BrowserType, ConsoleMessage, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from commerce.models import Seat
 from dashboard.models import Course
 from devstack.processes import wait_until
 from realtime.testing import Learner
-from tests.e2e.helpers import artifacts_dir
 from tests.e2e.helpers import Dashboards
 
 # Playwright's sync API keeps an event loop in the test's thread, which makes
@@ -84,7 +83,11 @@ def page(page: Page) -> Iterator[Page]:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     # The content security policy holds on every page a browser test opens.
-    page.on("console", lambda message: "Content Security Policy" in message.text and errors.append(message.text))
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            errors.append(message.text)
+
+    page.on("console", on_console)
     yield page
     assert not errors, f"JavaScript errors or policy violations on the page: {errors}"
 

@@ -6,11 +6,11 @@ from pathlib import Path
 from threading import Thread
 from typing import Any
 
+from django.conf import settings
+
 from commerce.models import Seat
 from dashboard.models import Course, Enrollment
 from devstack.processes import ROOT, wait_until
-from django.conf import settings
-
 from realtime.client import DashboardClient
 
 
@@ -44,8 +44,8 @@ class Dashboards:
 
     def __init__(self, url: str, learners, silence_timeout: float = 8) -> None:
         # The stacks of these tests beat every 1-2 s: a client hearing nothing for 8 s reconnects.
-        self.clients = {l.user.pk: DashboardClient(url, l.cookie_header, silence_timeout=silence_timeout)
-                        for l in learners}
+        self.clients = {learner.user.pk: DashboardClient(url, learner.cookie_header, silence_timeout=silence_timeout)
+                        for learner in learners}
         self.loop = asyncio.new_event_loop()
         self.stop = asyncio.Event()
         self.tasks = []
@@ -77,7 +77,7 @@ def converge(board: Dashboards, user_ids, timeout: float = 60) -> None:
     except Exception:
         truth, shown = database_truth(user_ids), board.shown()
         diff = {uid: (shown[uid], truth[uid]) for uid in user_ids if shown[uid] != truth[uid]}
-        raise AssertionError(f"dashboards differ from the database (shown, truth): {diff}")
+        raise AssertionError(f"dashboards differ from the database (shown, truth): {diff}") from None
 
 
 def http_json(method: str, url: str, learner=None, body: Any = None) -> tuple[int, Any]:

@@ -9,6 +9,7 @@ import json
 
 import pytest
 import websockets
+from websockets.typing import Origin
 
 from realtime.testing import Learner
 from tests.e2e.conftest import wait_live
@@ -21,10 +22,10 @@ def ws_url(base_url: str, path: str = "/ws/dashboard/") -> str:
 
 
 async def closed_after_error(base_url: str, learner: Learner | None, flood: int = 0,
-                             path: str = "/ws/dashboard/") -> tuple[dict, int, list]:
+                             path: str = "/ws/dashboard/") -> tuple[dict, int | None, list]:
     """Connect, send ``flood`` pings, and read until the server closes: (error, close code, other messages)."""
     headers = {"Cookie": learner.cookie_header} if learner else {}
-    async with websockets.connect(ws_url(base_url, path), origin=base_url, additional_headers=headers) as socket:
+    async with websockets.connect(ws_url(base_url, path), origin=Origin(base_url), additional_headers=headers) as socket:
         for n in range(flood):
             await socket.send(json.dumps({"type": "ping", "id": str(n)}))
         received = []

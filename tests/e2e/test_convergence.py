@@ -9,12 +9,12 @@ import time
 import pytest
 import redis
 
+from config.live import item_changed
 from dashboard import enrollments
 from dashboard.models import Enrollment
-from config.live import item_changed
 from devstack.processes import start_redis, wait_until
-from realtime.publishing import on_item_changed
 from devstack.testing import LOG_DIR
+from realtime.publishing import on_item_changed
 from tests.e2e.helpers import database_truth, free_seats, place
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -73,5 +73,5 @@ def test_a_change_made_while_redis_is_down(quiet_stack, dashboards, make_learner
     for learner in learners:  # committed; every publish fails while Redis is down
         enrollments.start(learner.user.pk, seat.course, "audit")
     committed = time.monotonic()
-    assert seconds_to_converge(board, [l.user.pk for l in learners], committed) < CONVERGED_WITHIN
+    assert seconds_to_converge(board, [learner.user.pk for learner in learners], committed) < CONVERGED_WITHIN
     quiet_stack.redis = start_redis(port, LOG_DIR)

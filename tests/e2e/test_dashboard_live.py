@@ -2,13 +2,13 @@
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
+from config.live import item_changed
 from dashboard import enrollments
 from dashboard.models import Enrollment
-from config.live import item_changed
 from dashboard.wire import to_wire
 from realtime.publishing import on_item_changed, publish_item
-from tests.e2e.helpers import artifacts_dir
 from tests.e2e.conftest import in_thread, open_dashboard_as, tile, wait_js, wait_live
+from tests.e2e.helpers import artifacts_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

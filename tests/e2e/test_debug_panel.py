@@ -2,8 +2,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import artifacts_dir
 from tests.e2e.conftest import in_thread, open_dashboard_as, wait_js, wait_live
+from tests.e2e.helpers import artifacts_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 

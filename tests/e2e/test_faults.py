@@ -82,7 +82,7 @@ def test_burst_of_500_orders_from_100_learners_on_2_workers(start_stack, dashboa
     board = dashboards(stack.url, learners)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda pair: place(stack.url, *pair), [(l, s) for l in learners for s in seats]))
+        results = list(pool.map(lambda pair: place(stack.url, *pair), [(learner, s) for learner in learners for s in seats]))
     assert [status for status, _ in results].count(201) == 500, {s for s, _ in results}
 
     def all_final() -> bool:
@@ -93,7 +93,7 @@ def test_burst_of_500_orders_from_100_learners_on_2_workers(start_stack, dashboa
     assert all(order.failure_reason for order in failed)
     assert not Enrollment.objects.filter(status="failed", failure_reason="").exists()
     assert Enrollment.objects.count() == 500
-    converge(board, [l.user.pk for l in learners], timeout=90)
+    converge(board, [learner.user.pk for learner in learners], timeout=90)
 
 
 def test_redis_restart_loses_no_order_and_dashboards_converge(start_stack, dashboards, make_learner):
@@ -103,11 +103,11 @@ def test_redis_restart_loses_no_order_and_dashboards_converge(start_stack, dashb
     seats = free_seats(3)
     learners = [make_learner() for _ in range(5)]
     board = dashboards(stack.url, learners)
-    assert all(place(stack.url, l, seats[0])[0] == 201 for l in learners)
+    assert all(place(stack.url, learner, seats[0])[0] == 201 for learner in learners)
 
     port = int(stack.redis.extra["url"].rsplit(":", 1)[1].split("/")[0])
     stack.redis.kill()  # everything in it is gone: groups, queued tasks
-    during = [place(stack.url, l, seats[1]) for l in learners]
+    during = [place(stack.url, learner, seats[1]) for learner in learners]
     # Keep it down long enough that kombu's own backoff (2, 4, 6 ... 30 s) would have grown.
     worker = stack.workers[0]
     wait_until(lambda: worker.log_text().count("Trying again in") >= 6, 60, "the worker to retry its broker 6 times")
@@ -124,7 +124,7 @@ def test_redis_restart_loses_no_order_and_dashboards_converge(start_stack, dashb
     )
     print(f"placed while Redis was down: complete {time.monotonic() - back:.1f} s after it was back")
 
-    after = [place(stack.url, l, seats[2]) for l in learners]
+    after = [place(stack.url, learner, seats[2]) for learner in learners]
     assert all(status == 201 for status, _ in after), after
     placed = parked + [body["number"] for _, body in after] + list(
         Order.objects.filter(lines__seat=seats[0]).values_list("number", flat=True)
@@ -135,7 +135,7 @@ def test_redis_restart_loses_no_order_and_dashboards_converge(start_stack, dashb
     )
     # With the PubSub layer the sockets stay open and the layer resubscribes;
     # with the list layer they are closed and reconnect. Either way they converge.
-    converge(board, [l.user.pk for l in learners], timeout=60)
+    converge(board, [learner.user.pk for learner in learners], timeout=60)
 
 
 def test_daphne_restart_clients_reconnect_and_catch_up(start_stack, dashboards, learner):

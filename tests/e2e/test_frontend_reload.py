@@ -11,27 +11,27 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from dashboard import enrollments
-from tests.e2e.helpers import artifacts_dir
 from tests.e2e.conftest import in_thread, tile, wait_js, wait_live
+from tests.e2e.helpers import artifacts_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 OLD_BUILD = "an-older-build"
 
 
-OLD_BUILD_ONCE = """
-if (!sessionStorage.getItem("test.oldBuildServed")) {
+OLD_BUILD_ONCE = f"""
+if (!sessionStorage.getItem("test.oldBuildServed")) {{
   sessionStorage.setItem("test.oldBuildServed", "1");
-  new MutationObserver((changes, observer) => {
+  new MutationObserver((changes, observer) => {{
     const start = document.getElementById("live-state");
-    try {
+    try {{
       const state = JSON.parse(start.textContent);
-      start.textContent = JSON.stringify({ ...state, build: "%s" });
+      start.textContent = JSON.stringify({{ ...state, build: "{OLD_BUILD}" }});
       observer.disconnect();
-    } catch (notYet) {}  // not parsed yet, or only in part
-  }).observe(document, { childList: true, subtree: true, characterData: true });
-}
-""" % OLD_BUILD
+    }} catch (notYet) {{}}  // not parsed yet, or only in part
+  }}).observe(document, {{ childList: true, subtree: true, characterData: true }});
+}}
+"""
 
 
 def open_as_an_old_build(page: Page, learner, live_server_url: str) -> None:
@@ -47,7 +47,7 @@ def page_build(page: Page) -> str:
 def wait_for_current_build(page: Page) -> None:
     wait_js(
         page,
-        'JSON.parse(document.getElementById("live-state")?.textContent ?? "{}").build === %r' % settings.FRONTEND_BUILD,
+        f'JSON.parse(document.getElementById("live-state")?.textContent ?? "{{}}").build === {settings.FRONTEND_BUILD!r}',
         timeout=15_000,
     )
 

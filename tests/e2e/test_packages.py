@@ -1,5 +1,6 @@
 """The installable parts, installed as their users would: each into a fresh virtual
 environment outside the project, then used against a running stack."""
+import json
 import os
 import re
 import shutil
@@ -75,6 +76,7 @@ ROOT_URLCONF = "otherproject.urls"
     "pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = otherproject.settings\n",
     "test_fulfilment_reaches_the_dashboard.py": '''
 import json
+import json
 import os
 import urllib.request
 
@@ -118,6 +120,16 @@ def test_another_django_project_loads_the_qa_plugin_by_its_entry_point(tmp_path,
     assert run.returncode == 0, run.stdout + run.stderr
     assert "1 passed" in run.stdout
     assert selectors.enrollment_by_key(learner.user.pk, course.key).status == "active"
+
+    token = tokens.issue(learner.user)
+    watched = subprocess.run([python.parent / "learnwell-watch", live_server_url, "--token", token, "--seconds", "2"],
+                             capture_output=True, text=True, timeout=60, env=outside_env())
+    assert watched.returncode == 0, watched.stderr
+    catchup = json.loads(watched.stdout.splitlines()[0])
+    assert catchup["type"] == "catchup" and {entry["key"] for entry in catchup["items"]} >= {course.key}
+    forged = subprocess.run([python.parent / "learnwell-watch", live_server_url, "--token", "forged", "--seconds", "5"],
+                            capture_output=True, text=True, timeout=60, env=outside_env())
+    assert forged.returncode == 1 and "token_invalid" in forged.stdout and "closed the socket: 4401" in forged.stderr
 
     unconfigured = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
                                   capture_output=True, text=True, cwd=project, timeout=120, env=outside_env())

@@ -35,7 +35,9 @@ def _replicas_known(process) -> bool:
 
 
 def _master_port(process) -> int:
-    return int(_sentinel(process).sentinel_get_master_addr_by_name(MASTER)[1])
+    host_and_port = _sentinel(process).sentinel_get_master_addr_by_name(MASTER)
+    assert isinstance(host_and_port, tuple), f"the sentinel knows no {MASTER}: {host_and_port!r}"
+    return int(host_and_port[1])
 
 
 def test_orders_complete_and_dashboards_converge_across_a_failover(sentinel_cluster, start_stack, dashboards,
@@ -49,15 +51,15 @@ def test_orders_complete_and_dashboards_converge_across_a_failover(sentinel_clus
     seats = free_seats(3)
     learners = [make_learner() for _ in range(5)]
     board = dashboards(stack.url, learners)
-    assert all(place(stack.url, l, seats[0])[0] == 201 for l in learners)
-    converge(board, [l.user.pk for l in learners])
+    assert all(place(stack.url, learner, seats[0])[0] == 201 for learner in learners)
+    converge(board, [learner.user.pk for learner in learners])
 
     sentinel_cluster["primary"].kill()  # mid-traffic: orders keep coming
-    during = [place(stack.url, l, seats[1]) for l in learners]
+    during = [place(stack.url, learner, seats[1]) for learner in learners]
     assert {status for status, _ in during} <= {201, 503}, during
     wait_until(lambda: _master_port(sentinel_cluster["sentinels"][0]) == sentinel_cluster["replica_port"], 30,
                "the sentinels to promote the replica")
-    after = [place(stack.url, l, seats[2]) for l in learners]
+    after = [place(stack.url, learner, seats[2]) for learner in learners]
     assert all(status == 201 for status, _ in after), after
 
     from commerce.models import Order
@@ -65,7 +67,7 @@ def test_orders_complete_and_dashboards_converge_across_a_failover(sentinel_clus
     placed = [b["number"] for s, b in during + after if s == 201]
     wait_until(lambda: Order.objects.filter(number__in=placed).exclude(status="complete").count() == 0, 90,
                "every order placed around the failover to complete", interval=0.5)
-    converge(board, [l.user.pk for l in learners], timeout=60)
+    converge(board, [learner.user.pk for learner in learners], timeout=60)
     ready = stack.url + "/readyz"
     import urllib.request
 

@@ -4,7 +4,6 @@ import threading
 from itertools import count
 
 import pytest
-
 import redis
 
 from devstack.processes import free_port, start_daphne, start_redis, wait_until
@@ -89,13 +88,13 @@ def test_two_nodes_two_workers_every_event_arrives_and_a_dead_nodes_learners_mov
         for learner in learners:  # orders land on either node; the workers publish to whichever holds the socket
             node = stack.url if learner.user.pk % 2 else second.extra["url"]
             assert place(node, learner, seats[0])[0] == 201
-        converge(board, [l.user.pk for l in learners])
+        converge(board, [learner.user.pk for learner in learners])
 
         stack.daphne.kill()  # one node dies; its learners reconnect through the balancer to the other
         wait_until(board.all_connected, 60, "every dashboard to reconnect to the surviving node")
         for learner in learners:
             assert place(second.extra["url"], learner, seats[1])[0] == 201
-        converge(board, [l.user.pk for l in learners])
+        converge(board, [learner.user.pk for learner in learners])
         assert all(client.connections >= 1 for client in board.clients.values())
     finally:
         balancer.close()
@@ -116,7 +115,7 @@ def test_the_channel_layer_shards_over_two_redis_servers(start_stack, dashboards
         (seat,) = free_seats(1)
         for learner in learners:
             assert place(stack.url, learner, seat)[0] == 201
-        converge(board, [l.user.pk for l in learners], timeout=30)
+        converge(board, [learner.user.pk for learner in learners], timeout=30)
     finally:
         for shard in shards:
             shard.stop()

@@ -90,7 +90,7 @@ class Command(BaseCommand):
 
     def scenario_out_of_order(self, **_) -> None:
         number, course = self.place()
-        pending = selectors.enrollment_of(self.user.pk, course.pk)
+        pending = self.enrollment(course, "placing")
         self.wait()
         self.fulfill(number, course)
         self.redeliver(pending)
@@ -126,7 +126,13 @@ class Command(BaseCommand):
         with override_settings(FULFILLMENT_DELAY_SECONDS=0, FULFILLMENT_FAILURE_RATE=0):
             fulfillment.fulfill(number)
         self.say(f"Fulfilled {number}.")
-        return selectors.enrollment_of(self.user.pk, course.pk)
+        return self.enrollment(course, f"fulfilling {number}")
+
+    def enrollment(self, course: Course, after: str) -> Enrollment:
+        enrollment = selectors.enrollment_of(self.user.pk, course.pk)
+        if enrollment is None:
+            raise CommandError(f"{course.key} has no enrollment after {after}.")
+        return enrollment
 
     def redeliver(self, enrollment: Enrollment) -> None:
         live.announce("enrollment", self.user.pk, to_wire(enrollment))

@@ -1,5 +1,6 @@
 """Watch a learner's dashboard socket on a running server, message by message."""
 import asyncio
+import contextlib
 import json
 from datetime import datetime
 
@@ -9,7 +10,6 @@ from django.core.management.base import BaseCommand, CommandError
 from realtime import protocol
 from realtime.client import DashboardClient
 from realtime.sessions import session_cookie_for
-
 
 CONNECT_SECONDS = 10
 
@@ -37,10 +37,8 @@ class Command(BaseCommand):
         if not raw:
             self.stdout.write(f"Watching {username} (user {user.pk}) at {url}, catching up from version {start}. "
                               "Ctrl-C to stop.")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(self.watch(client, seconds))
-        except KeyboardInterrupt:
-            pass
 
     async def watch(self, client: DashboardClient, seconds: float | None) -> None:
         stop = asyncio.Event()
@@ -49,7 +47,7 @@ class Command(BaseCommand):
         running = asyncio.ensure_future(client.run(stop))
         try:
             await asyncio.wait_for(client.connected.wait(), CONNECT_SECONDS)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             stop.set()
             await running
             raise CommandError(

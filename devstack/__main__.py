@@ -134,10 +134,12 @@ def port_holder(port: int) -> str:
     return ", ".join(f"{name}, pid {pid}" for name, pid in found) or "by a process this user cannot see"
 
 
-# Checked before the tests: lint and import order, then types (pyproject.toml configures both).
+# Checked before the tests: lint and import order, types (pyproject.toml configures both), and
+# known vulnerabilities in the locked dependencies (devstack/audit.py).
 CHECKS = [
     ("ruff (lint, import order)", ["ruff", "check", "."]),
     ("mypy (types)", ["mypy", "."]),
+    ("dependency audit (pip-audit over uv.lock)", ["python", "-m", "devstack.audit"]),
 ]
 
 

@@ -17,7 +17,7 @@ from commerce import selectors as order_selectors
 from commerce.models import Order, OrderLine, Program, Seat
 from config.errors import DomainError
 from config.logcontext import order_context
-from dashboard import enrollments, selectors
+from dashboard import clock, enrollments, selectors
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def checkout_seats(user_id: int, seats: list[Seat], *, enqueue: bool = True) -> 
         raise CheckoutError("lines", _("An order has 1 to %(most)s lines.") % {"most": MAX_LINES})
     if len({seat.course_id for seat in seats}) != len(seats):
         raise CheckoutError("lines", _("Each course may appear once in an order."))
-    with transaction.atomic():
+    with transaction.atomic(), clock.batched():
         # Serialize one learner's checkouts so a double click cannot create two orders.
         # NO KEY UPDATE (PostgreSQL): rows that merely reference the learner (the change log,
         # written by a fulfillment that holds the learner's clock) take KEY SHARE, which this lock

@@ -21,7 +21,7 @@ from django.db import transaction
 from commerce import orders
 from commerce.models import Order, OrderLine
 from commerce.platform import platform
-from dashboard import enrollments, selectors
+from dashboard import clock, enrollments, selectors
 from dashboard.models import Enrollment
 
 logger = logging.getLogger(__name__)
@@ -83,21 +83,23 @@ def _ask_platform(order_number: str, lines: list[OrderLine]) -> Iterator[tuple[O
 
 def _line_fulfilled(order_number: str, line_id: int) -> None:
     """Activate the line's seat and complete it; the order too when it was the last one open."""
-    with transaction.atomic():
+    with transaction.atomic(), clock.batched():
         order = Order.objects.select_for_update().get(number=order_number)
-        line = order.lines.select_related("seat").get(pk=line_id)
+        # Every line in one read: this one, the others' outcomes, and the receipt's wire after the change.
+        lines = list(order.lines.select_related("seat__course"))
+        line = next(candidate for candidate in lines if candidate.pk == line_id)
         if line.status != LineStatus.OPEN:
             return
         enrollments.activate_pending(order.user_id, line.seat.course_id)
-        others = [status for pk, status in order.lines.values_list("pk", "status") if pk != line_id]
-        if all(status == LineStatus.COMPLETE for status in others):
-            orders.move(order, Order.Status.COMPLETE)
-        elif LineStatus.OPEN in others:
-            orders.complete_line(order, line)
+        others = [candidate for candidate in lines if candidate.pk != line_id]
+        if all(other.status == LineStatus.COMPLETE for other in others):
+            orders.move(order, Order.Status.COMPLETE, lines=lines)
+        elif any(other.status == LineStatus.OPEN for other in others):
+            orders.complete_line(order, line, lines)
         else:  # the others are done, some failed for good: the order shows it
-            orders.complete_line(order, line)
-            failed = order.lines.filter(status=LineStatus.FULFILLMENT_ERROR).first()
-            orders.move(order, Order.Status.FULFILLMENT_ERROR, failed.failure_reason if failed else "")
+            orders.complete_line(order, line, lines)
+            failed = next(other for other in others if other.status == LineStatus.FULFILLMENT_ERROR)
+            orders.move(order, Order.Status.FULFILLMENT_ERROR, failed.failure_reason, lines=lines)
 
 
 def give_up(order_number: str, reason: str) -> Outcome:

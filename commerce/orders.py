@@ -13,6 +13,7 @@ when its course is retried. An order is a live item (``commerce.live``): every
 change takes the learner's next version and is announced after commit, so an
 open receipt updates in place.
 """
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -53,10 +54,12 @@ def create(number: str, user_id: int, seats: list[Seat]) -> Order:
     return order
 
 
-def move(order: Order, target: str, reason: str = "") -> None:
+def move(order: Order, target: str, reason: str = "", lines: list[OrderLine] | None = None) -> None:
     """Set ``order`` (locked by the caller) to ``target`` and save.
 
     Complete completes every line; fulfillment_error fails the lines still open, with ``reason``.
+    ``lines``: all the order's lines as the caller read them (with their seats), kept in step
+    with the database here, so announcing the order reads none again.
     """
     if target not in TRANSITIONS[order.status]:
         raise IllegalOrderTransition(order.number, order.status, target)
@@ -73,14 +76,25 @@ def move(order: Order, target: str, reason: str = "") -> None:
     order.save(update_fields=["status", "failure_reason", "placed_at", "fulfilled_at", "fulfillment_due_at", "version"])
     if target == Status.COMPLETE:
         order.lines.exclude(status=LineStatus.COMPLETE).update(status=LineStatus.COMPLETE, failure_reason="")
+        _in_step(lines, lambda line: line.status != LineStatus.COMPLETE, LineStatus.COMPLETE, "")
     elif target == Status.FULFILLMENT_ERROR:
         order.lines.filter(status=LineStatus.OPEN).update(status=LineStatus.FULFILLMENT_ERROR, failure_reason=reason)
-    _announce(order)
+        _in_step(lines, lambda line: line.status == LineStatus.OPEN, LineStatus.FULFILLMENT_ERROR, reason)
+    _announce(order, lines)
 
 
-def complete_line(order: Order, line: OrderLine) -> None:
-    """One line of ``order`` (locked by the caller) is fulfilled while others are not yet."""
-    _set_line(order, line, LineStatus.COMPLETE)
+def _in_step(lines: list[OrderLine] | None, matches: Callable[[OrderLine], bool], status: str, reason: str) -> None:
+    """Give the caller's copies of the lines the update just written."""
+    for line in lines or []:
+        if matches(line):
+            line.status, line.failure_reason = status, reason
+
+
+def complete_line(order: Order, line: OrderLine, lines: list[OrderLine] | None = None) -> None:
+    """One line of ``order`` (locked by the caller) is fulfilled while others are not yet.
+
+    ``lines``: as for ``move``; ``line`` is one of them."""
+    _set_line(order, line, LineStatus.COMPLETE, lines)
 
 
 def reopen_line(order: Order, line: OrderLine) -> None:
@@ -106,12 +120,12 @@ def mark_due(order_number: str, delay_seconds: float) -> None:
     Order.objects.filter(number=order_number).update(fulfillment_due_at=due)
 
 
-def _set_line(order: Order, line: OrderLine, status: str) -> None:
+def _set_line(order: Order, line: OrderLine, status: str, lines: list[OrderLine] | None = None) -> None:
     line.status, line.failure_reason = status, ""
     line.save(update_fields=["status", "failure_reason"])
     order.version = clock.bump(order.user_id)
     order.save(update_fields=["version"])
-    _announce(order)
+    _announce(order, lines)
 
 
 def _announce(order: Order, lines: list[OrderLine] | None = None) -> None:

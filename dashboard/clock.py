@@ -8,6 +8,10 @@ pages. The counter's row lock orders one learner's changes, so a page can ask
 for "everything after N" without gaps, whatever kinds changed.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db import connection
 from django.utils import timezone
 
@@ -33,13 +37,38 @@ def bump(user_id: int) -> int:
         return cursor.fetchone()[0]
 
 
+_batch: ContextVar[list[Change] | None] = ContextVar("change_log_batch", default=None)
+
+
 def record(kind: str, user_id: int, key: str, item: live.WireItem) -> None:
     """Log one item's change (inside the writer's transaction) and announce it once that commits."""
-    Change.objects.create(
+    change = Change(
         user_id=user_id, kind=kind, key=key, status=item.get("status", ""), version=item["version"],
         actor=actor_context.get(), detail=item.get("failure_reason", "")[:500],
     )
+    pending = _batch.get()
+    if pending is None:
+        change.save()
+    else:
+        pending.append(change)
     live.announce(kind, user_id, item)
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Write the change-log rows recorded inside the block in one insert when it ends.
+
+    For writers that change several items in one transaction (a checkout: its
+    order and its seats; a fulfilled line: its seat and its order). Open it
+    inside the transaction, so the rows commit or roll back with the changes.
+    """
+    pending: list[Change] = []
+    token = _batch.set(pending)
+    try:
+        yield
+        Change.objects.bulk_create(pending)
+    finally:
+        _batch.reset(token)
 
 
 def log_action(user_id: int, action: str, detail: str = "") -> None:

@@ -7,7 +7,7 @@ from commerce.fulfillment import Outcome
 from commerce.models import Order
 from commerce.platform import TransientFulfillmentError
 from commerce.retries import retry_delay
-from dashboard.models import Enrollment
+from dashboard.models import Change, Enrollment
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,27 @@ def test_fulfill_activates_and_completes(open_order):
     assert open_order.status == "complete" and open_order.fulfilled_at
     assert set(open_order.lines.values_list("status", flat=True)) == {"complete"}
     assert Enrollment.objects.get().status == "active"
+
+
+def statements(queries, start: str, table: str) -> int:
+    return sum(1 for query in queries if query["sql"].startswith(start) and f'"{table}"' in query["sql"].split(" WHERE ")[0])
+
+
+def test_a_fulfilled_line_reads_its_order_lines_once_and_logs_both_changes_in_one_insert(open_order):
+    """What a burst does not need (#11): the lines again for the receipt, a change-log insert per item."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        fulfillment.fulfill(open_order.number)
+    queries = captured.captured_queries
+    begin = next(n for n, query in enumerate(queries) if query["sql"].startswith(("BEGIN", "SAVEPOINT")))
+    assert statements(queries[begin:], "SELECT", "commerce_orderline") == 1
+    assert statements(queries, "INSERT", "dashboard_change") == 1
+    logged = Change.objects.filter(user_id=open_order.user_id).order_by("version").values_list("kind", "status")
+    assert list(logged)[-2:] == [
+        ("enrollment", "active"), ("order", "complete"),
+    ]
 
 
 def test_fulfill_is_idempotent(open_order):

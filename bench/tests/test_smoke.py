@@ -3,9 +3,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from devstack.processes import ROOT
 
 
+@pytest.mark.any_database  # the benchmark's stack has its own database, whatever the suite's
 def test_every_scenario_runs_and_loses_nothing(tmp_path):
     run = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)], cwd=ROOT,
                          capture_output=True, text=True, timeout=600)

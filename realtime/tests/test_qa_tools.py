@@ -93,6 +93,7 @@ async def test_a_refund_greys_out_the_tile(dashboard, learner):
     await dashboard.expect_update(course.key, status="inactive", within=5)
 
 
+@pytest.mark.any_database
 def test_dashboard_watch_says_so_when_nothing_answers(stack_env, learner):
     from devstack.processes import free_port
 

@@ -16,7 +16,7 @@ from dashboard.tests.factories import make_course
 from devstack.processes import ROOT
 from realtime import tokens
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 UV = Path(sys.executable).parent / "uv"
 

@@ -101,6 +101,7 @@ def test_two_nodes_two_workers_every_event_arrives_and_a_dead_nodes_learners_mov
 
 
 
+@pytest.mark.any_database  # the channel layer's sharding, whatever the database
 def test_the_channel_layer_shards_over_two_redis_servers(start_stack, dashboards, make_learner):
     shards = [start_redis(free_port(), LOG_DIR) for _ in range(2)]
     try:

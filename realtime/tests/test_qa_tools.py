@@ -11,7 +11,7 @@ from dashboard import enrollments
 from dashboard.tests.factories import make_course
 from devstack.processes import ROOT, StackError, wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 
 class Watcher:
@@ -93,12 +93,12 @@ async def test_a_refund_greys_out_the_tile(dashboard, learner):
     await dashboard.expect_update(course.key, status="inactive", within=5)
 
 
-@pytest.mark.any_database
 def test_dashboard_watch_says_so_when_nothing_answers(stack_env, learner):
     from devstack.processes import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
-    run = subprocess.run([sys.executable, "manage.py", "dashboard_watch", learner.user.username, "--url", url],
+    run = subprocess.run([sys.executable, "manage.py", "dashboard_watch", learner.user.username, "--url", url,
+                          "--connect-seconds", "2"],
                          cwd=ROOT, env=stack_env, capture_output=True, text=True, timeout=60)
-    assert run.returncode == 1 and f"Nothing answered at {url.replace('http', 'ws')}/ws/dashboard/" in run.stderr
+    assert run.returncode == 1 and f"Nothing answered at {url.replace('http', 'ws')}/ws/dashboard/ within 2 s" in run.stderr
     assert "make run" in run.stderr

@@ -7,7 +7,7 @@ import websockets
 
 from devstack.processes import MAX_WEBSOCKET_MESSAGE_BYTES
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 
 def ws_url(live_server_url: str) -> str:

@@ -14,7 +14,7 @@ from websockets.typing import Origin
 from realtime.testing import Learner
 from tests.e2e.conftest import wait_live
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 
 def ws_url(base_url: str, path: str = "/ws/dashboard/") -> str:

@@ -6,7 +6,7 @@ from devstack.processes import free_port, start_redis, start_sentinel, wait_unti
 from devstack.testing import LOG_DIR
 from tests.e2e.helpers import converge, free_seats, place
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 MASTER = "mymaster"
 
 

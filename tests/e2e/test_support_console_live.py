@@ -9,7 +9,7 @@ from dashboard.models import Course
 from devstack.processes import wait_until
 from tests.e2e.helpers import artifacts_dir, http_json, place
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
 
 FLAKY = "course-v1:E2E+FLAKY+2026"  # its first 6 attempts fail (devstack.testing): the order fails for good
 

@@ -11,8 +11,6 @@ from realtime import protocol
 from realtime.client import DashboardClient
 from realtime.sessions import session_cookie_for
 
-CONNECT_SECONDS = 10
-
 
 class Command(BaseCommand):
     help = "Connect to a running server as a learner and print every dashboard protocol message."
@@ -24,9 +22,11 @@ class Command(BaseCommand):
                             help="the version to catch up from (0 replays everything); default: only what comes next")
         parser.add_argument("--json", dest="raw", action="store_true", help="print raw JSON, one message a line")
         parser.add_argument("--seconds", type=float, default=None, help="stop after this long (default: Ctrl-C)")
+        parser.add_argument("--connect-seconds", type=float, default=10,
+                            help="give up when nothing answers within this long (default %(default)s)")
 
     def handle(self, *args, username: str, url: str, since: int | None, raw: bool, seconds: float | None,
-               **options) -> None:
+               connect_seconds: float, **options) -> None:
         from realtime.items import clock
 
         user = get_user_model().objects.filter(username=username).first()
@@ -38,20 +38,20 @@ class Command(BaseCommand):
             self.stdout.write(f"Watching {username} (user {user.pk}) at {url}, catching up from version {start}. "
                               "Ctrl-C to stop.")
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(self.watch(client, seconds))
+            asyncio.run(self.watch(client, seconds, connect_seconds))
 
-    async def watch(self, client: DashboardClient, seconds: float | None) -> None:
+    async def watch(self, client: DashboardClient, seconds: float | None, connect_seconds: float) -> None:
         stop = asyncio.Event()
         if seconds is not None:
             asyncio.get_running_loop().call_later(seconds, stop.set)
         running = asyncio.ensure_future(client.run(stop))
         try:
-            await asyncio.wait_for(client.connected.wait(), CONNECT_SECONDS)
+            await asyncio.wait_for(client.connected.wait(), connect_seconds)
         except TimeoutError:
             stop.set()
             await running
             raise CommandError(
-                f"Nothing answered at {client.ws_url} within {CONNECT_SECONDS} s"
+                f"Nothing answered at {client.ws_url} within {connect_seconds:g} s"
                 + (f" (the server closed with {client.close_codes[-1]})" if client.close_codes and client.close_codes[-1]
                    else "; is the demo (`make run`) running there?")
             ) from None

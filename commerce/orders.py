@@ -13,7 +13,6 @@ when its course is retried. An order is a live item (``commerce.live``): every
 change takes the learner's next version and is announced after commit, so an
 open receipt updates in place.
 """
-from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -76,18 +75,15 @@ def move(order: Order, target: str, reason: str = "", lines: list[OrderLine] | N
     order.save(update_fields=["status", "failure_reason", "placed_at", "fulfilled_at", "fulfillment_due_at", "version"])
     if target == Status.COMPLETE:
         order.lines.exclude(status=LineStatus.COMPLETE).update(status=LineStatus.COMPLETE, failure_reason="")
-        _in_step(lines, lambda line: line.status != LineStatus.COMPLETE, LineStatus.COMPLETE, "")
+        for line in lines or []:
+            line.status, line.failure_reason = LineStatus.COMPLETE, ""
     elif target == Status.FULFILLMENT_ERROR:
         order.lines.filter(status=LineStatus.OPEN).update(status=LineStatus.FULFILLMENT_ERROR, failure_reason=reason)
-        _in_step(lines, lambda line: line.status == LineStatus.OPEN, LineStatus.FULFILLMENT_ERROR, reason)
+        for line in lines or []:
+            if line.status == LineStatus.OPEN:
+                line.status, line.failure_reason = LineStatus.FULFILLMENT_ERROR, reason
     _announce(order, lines)
 
-
-def _in_step(lines: list[OrderLine] | None, matches: Callable[[OrderLine], bool], status: str, reason: str) -> None:
-    """Give the caller's copies of the lines the update just written."""
-    for line in lines or []:
-        if matches(line):
-            line.status, line.failure_reason = status, reason
 
 
 def complete_line(order: Order, line: OrderLine, lines: list[OrderLine] | None = None) -> None:

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections import Counter
 from datetime import datetime
+from functools import partial
 from types import SimpleNamespace
 
 import pytest
@@ -124,10 +125,14 @@ def log_times(server, marker: str) -> list[float]:
     ]
 
 
+def _reached(moment: float) -> bool:
+    return time.monotonic() >= moment
+
+
 def place_spread(url: str, learners, seat, over: float) -> list[tuple[int, dict]]:
     """One order per learner, evenly over ``over`` seconds."""
     started, results = time.monotonic(), []
     for n, learner in enumerate(learners):
-        time.sleep(max(0.0, started + n * over / len(learners) - time.monotonic()))  # pacing, not waiting on a state
+        wait_until(partial(_reached, started + n * over / len(learners)), over + 5, "the next order's time")
         results.append(place(url, learner, seat))
     return results

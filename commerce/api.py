@@ -111,7 +111,7 @@ class OrderCreateView(APIView):
         incoming.is_valid(raise_exception=True)
         result = checkout.checkout_seats(learners.learner_id(request), incoming.seats())
         return Response(
-            to_wire(result.order),
+            to_wire(result.order, result.lines),
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
 

@@ -35,6 +35,8 @@ class CheckoutError(DomainError):
 class CheckoutResult:
     order: Order
     created: bool
+    # A new order's lines as written (with their seats): its answer needs no read after commit.
+    lines: list[OrderLine] | None = None
 
 
 def find_seat(course_key: str, mode: str) -> Seat:
@@ -88,11 +90,11 @@ def checkout_seats(user_id: int, seats: list[Seat], *, enqueue: bool = True) -> 
                 existing_orders.append(existing)
         if not new_seats:
             return CheckoutResult(existing_orders[0], created=False)
-        order = orders.create(_new_order_number(), user_id, new_seats)
+        order, lines = orders.create(_new_order_number(), user_id, new_seats)
         logger.info("order %s created for user %s: %s", order.number, user_id, ", ".join(map(str, new_seats)))
         if order.status == Order.Status.OPEN:  # free: placed at once
             _placed(order, new_seats, enqueue)
-        return CheckoutResult(order, created=True)
+        return CheckoutResult(order, created=True, lines=lines)
 
 
 def _existing_order(user_id: int, seat: Seat, enqueue: bool) -> Order | None:

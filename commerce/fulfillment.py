@@ -38,11 +38,13 @@ class Outcome(str, Enum):
 def fulfill(order_number: str) -> Outcome:
     """Fulfill the order's open lines. Raises the first line's error (TransientFulfillmentError)
     after every other line had its chance; the lines that succeeded stay done."""
-    order = Order.objects.filter(number=order_number).first()
+    # The order with its lines in one read (every order has at least one line).
+    every_line = list(OrderLine.objects.filter(order__number=order_number).select_related("order", "seat__course"))
+    order = every_line[0].order if every_line else None
     if order is None or order.status == Order.Status.PENDING:
         logger.warning("order %s: not placed, nothing to fulfill", order_number)
         return Outcome.NOT_PLACED
-    lines = list(order.lines.filter(status=LineStatus.OPEN).select_related("seat__course"))
+    lines = [line for line in every_line if line.status == LineStatus.OPEN]
     if order.status == Order.Status.COMPLETE or not lines:
         logger.info("order %s: nothing left to fulfill", order_number)
         return Outcome.ALREADY_DONE
@@ -84,9 +86,13 @@ def _ask_platform(order_number: str, lines: list[OrderLine]) -> Iterator[tuple[O
 def _line_fulfilled(order_number: str, line_id: int) -> None:
     """Activate the line's seat and complete it; the order too when it was the last one open."""
     with transaction.atomic(), clock.batched():
-        order = Order.objects.select_for_update().get(number=order_number)
-        # Every line in one read: this one, the others' outcomes, and the receipt's wire after the change.
-        lines = list(order.lines.select_related("seat__course"))
+        # Every line in one read, with the order locked: this line, the others' outcomes, and the
+        # receipt's wire after the change. Only the order's row is locked, as a plain locked read would.
+        lines = list(
+            OrderLine.objects.select_for_update(of=("order",)).select_related("order", "seat__course")
+            .filter(order__number=order_number)
+        )
+        order = lines[0].order
         line = next(candidate for candidate in lines if candidate.pk == line_id)
         if line.status != LineStatus.OPEN:
             return

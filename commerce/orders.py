@@ -39,8 +39,8 @@ class IllegalOrderTransition(Exception):
         super().__init__(f"order {number} cannot go from {current} to {target}")
 
 
-def create(number: str, user_id: int, seats: list[Seat]) -> Order:
-    """A new order with a line per seat. A free order is placed (open, its first fulfillment
+def create(number: str, user_id: int, seats: list[Seat]) -> tuple[Order, list[OrderLine]]:
+    """A new order and its lines, one per seat. A free order is placed (open, its first fulfillment
     attempt due) in the same insert; one with a price waits for payment (pending)."""
     now = timezone.now()
     total = sum((seat.price for seat in seats), Decimal("0"))
@@ -50,7 +50,7 @@ def create(number: str, user_id: int, seats: list[Seat]) -> Order:
     )
     lines = OrderLine.objects.bulk_create([OrderLine(order=order, seat=seat, price=seat.price) for seat in seats])
     _announce(order, lines)
-    return order
+    return order, lines
 
 
 def move(order: Order, target: str, reason: str = "", lines: list[OrderLine] | None = None) -> None:

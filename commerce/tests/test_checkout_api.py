@@ -22,6 +22,20 @@ def test_free_seat_is_placed_at_once_with_pending_enrollment(user_client, free_s
     assert enqueued == [body["number"]]
 
 
+def test_a_new_order_is_answered_with_the_lines_it_wrote(user_client, free_seat, enqueued,
+                                                          django_capture_on_commit_callbacks):
+    """What a burst does not need (#11): reading the new order's lines back for the answer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks(execute=True):
+        response = post_order(user_client, free_seat.course.key, "audit")
+    assert response.status_code == 201
+    assert [line["course_id"] for line in response.json()["lines"]] == [free_seat.course.key]
+    line_reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT") and 'FROM "commerce_orderline"' in q["sql"]]
+    assert line_reads == []
+
+
 def test_enqueue_waits_for_commit(user_client, free_seat, enqueued, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         post_order(user_client, free_seat.course.key, "audit")

@@ -39,7 +39,8 @@ def statements(queries, start: str, table: str) -> int:
 
 
 def test_a_fulfilled_line_reads_its_order_lines_once_and_logs_both_changes_in_one_insert(open_order):
-    """What a burst does not need (#11): the lines again for the receipt, a change-log insert per item."""
+    """What a burst does not need (#11): the order apart from its lines, the lines again for the receipt,
+    a change-log insert per item."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -47,7 +48,12 @@ def test_a_fulfilled_line_reads_its_order_lines_once_and_logs_both_changes_in_on
         fulfillment.fulfill(open_order.number)
     queries = captured.captured_queries
     begin = next(n for n, query in enumerate(queries) if query["sql"].startswith(("BEGIN", "SAVEPOINT")))
+    # Before the transaction, the order comes with its lines; inside it, they come with the order's lock.
+    assert [q["sql"].split(" FROM ")[1].split()[0] for q in queries[:begin] if q["sql"].startswith("SELECT")] == [
+        '"commerce_orderline"'
+    ]
     assert statements(queries[begin:], "SELECT", "commerce_orderline") == 1
+    assert not any(q["sql"].startswith("SELECT") and ' FROM "commerce_order" ' in q["sql"] for q in queries)
     assert statements(queries, "INSERT", "dashboard_change") == 1
     logged = Change.objects.filter(user_id=open_order.user_id).order_by("version").values_list("kind", "status")
     assert list(logged)[-2:] == [

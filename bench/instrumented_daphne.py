@@ -4,7 +4,8 @@ With ``TRACED_SNAPSHOT_DIR`` set the heap is traced, and each SIGUSR1 writes a
 ``tracemalloc`` snapshot to ``<dir>/<n>.snapshot``. With ``MEMORY_REPORT_FILE``
 set, each SIGUSR2 appends a line of JSON: the interpreter's allocated blocks,
 tracked objects and frozen objects (the leak check). Collector pauses are logged
-by the server itself (realtime.collector); ``gc_pauses`` reads them back.
+by the server itself (realtime.collector); ``gc_pauses`` reads them back, and
+``loop_stalls`` its event loop's stalls (realtime.stalls).
 """
 import gc
 import json
@@ -18,6 +19,7 @@ from pathlib import Path
 from realtime.server import main
 
 GC_LINE = re.compile(r"GCPAUSE gen=(\d) ms=([\d.]+) at=(\d+\.\d{3})")
+STALL_LINE = re.compile(r"LOOPSTALL ms=([\d.]+) at=(\d+\.\d{3})")
 
 
 def _dump(_signum: int, _frame: object) -> None:
@@ -55,6 +57,11 @@ def gc_pauses(log: Path, since: float = 0.0, until: float = float("inf")) -> lis
     """(generation, ms) of the pauses an instrumented server logged between two epoch times."""
     return [(int(gen), float(ms)) for gen, ms, at in GC_LINE.findall(log.read_text(errors="replace"))
             if since <= float(at) <= until]
+
+
+def loop_stalls(log: Path, since: float = 0.0, until: float = float("inf")) -> list[float]:
+    """ms of each event-loop stall of 10 ms or more (realtime.stalls) logged between two epoch times."""
+    return [float(ms) for ms, at in STALL_LINE.findall(log.read_text(errors="replace")) if since <= float(at) <= until]
 
 
 if __name__ == "__main__":

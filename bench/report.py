@@ -42,6 +42,13 @@ claim below is a ratio or a distribution measured side by side in one run.
 """
 
 
+def _stalls(step: dict) -> str:
+    """Loop stalls of a ladder step; runs before the stall monitor have none recorded."""
+    if "loop_stalls" not in step:
+        return "n/a"
+    return f"{step['loop_stalls']} ({_fmt(step['longest_loop_stall_ms'])})" if step["loop_stalls"] else "0"
+
+
 def _fmt(value, unit: str = "") -> str:
     return "n/a" if value is None else f"{value}{unit}"
 
@@ -231,13 +238,15 @@ def _ladder_tables(runs: list[dict]) -> list[str]:
              "error, a lost tile, or under 90 % of the offered rate accepted). Times run from the checkout "
              "request to the `active` frame on the learner's socket. CPU is milliseconds per order of each "
              "process group (PostgreSQL's backends included on PostgreSQL); the driver column is what the load "
-             "clients themselves used, on the same 2 cores.", ""]
+             "clients themselves used, on the same 2 cores. The last two columns are the socket servers': their "
+             "collector's longest pause, and how often (and how long at most) their event loop was kept from "
+             "running what was ready for 10 ms or more (realtime.stalls).", ""]
     for r in runs:
         lines += [f"**{r['layout']} layout, {r['dashboards']} dashboards, {r['database']}: highest sustained "
                   f"{r['max_sustained_rate']} orders/s.**", "",
                   "| offered /s | accepted /s | checkout p50 / p99 ms | to tile p50 / p99 / max ms | lost | errors "
-                  "| CPU ms/order: " + " / ".join(ROLES) + " | driver | longest GC pause ms |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                  "| CPU ms/order: " + " / ".join(ROLES) + " | driver | longest GC pause ms | loop stalls >= 10 ms (longest ms) |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for st in r["steps"]:
             cpu = _role_cpu(st["cpu_ms_per_order"])
             lines.append(
@@ -245,7 +254,7 @@ def _ladder_tables(runs: list[dict]) -> list[str]:
                 f"{_fmt(st['checkout_ms']['p99'])} | {_fmt(st['to_tile_ms']['p50'])} / {_fmt(st['to_tile_ms']['p99'])}"
                 f" / {_fmt(st['to_tile_ms']['max'])} | {st['lost']} | {st['errors']} | "
                 + " / ".join(f"{cpu[role]:.1f}" for role in ROLES)
-                + f" | {st['driver_cpu_ms_per_order']} | {_fmt(st['longest_gc_pause_ms'])} |")
+                + f" | {st['driver_cpu_ms_per_order']} | {_fmt(st['longest_gc_pause_ms'])} | {_stalls(st)} |")
         lines.append("")
     return lines
 

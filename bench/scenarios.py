@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from bench import clients, profiles
-from bench.instrumented_daphne import gc_pauses, memory_reports, memory_settled
+from bench.instrumented_daphne import gc_pauses, loop_stalls, memory_reports, memory_settled
 from bench.measure import (
     P99_LIMIT_MS,
     cpu_seconds_by_pid,
@@ -378,6 +378,7 @@ def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, *
         answers = [(answered - sent) * 1000 for _u, _c, sent, answered, _s in offered["orders"]]
         first, last = min(o[2] for o in offered["orders"]), max(o[3] for o in offered["orders"])
         pauses = [pause for server in node.socket_servers() for pause in gc_pauses(server.log, window_start, time.time())]
+        stalls = [ms for server in node.socket_servers() for ms in loop_stalls(server.log, window_start, time.time())]
         step = {
             "offered_rate": rate, "orders": orders,
             "accepted_rate": round(len(placed) / max(0.001, last - first), 1),
@@ -386,12 +387,14 @@ def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, *
             "cpu_ms_per_order": {role: round(seconds * 1000 / orders, 2) for role, seconds in cpu.items()},
             "driver_cpu_ms_per_order": round(offered["client_cpu_seconds"] * 1000 / orders, 2),
             "longest_gc_pause_ms": max((ms for _gen, ms in pauses), default=None),
+            "loop_stalls": len(stalls), "longest_loop_stall_ms": max(stalls, default=None),
         }
         steps.append(step)
         say(f"  ladder {layout}, {len(group)} dashboards @ {rate}/s: accepted {step['accepted_rate']}/s, "
             f"checkout p50 {step['checkout_ms']['p50']} ms, to tile p50 {step['to_tile_ms']['p50']} / "
             f"p99 {step['to_tile_ms']['p99']} ms, lost {step['lost']}, errors {step['errors']}, "
-            f"CPU ms/order {step['cpu_ms_per_order']} (driver {step['driver_cpu_ms_per_order']})")
+            f"CPU ms/order {step['cpu_ms_per_order']} (driver {step['driver_cpu_ms_per_order']}), "
+            f"loop stalls >= 10 ms: {step['loop_stalls']} (longest {step['longest_loop_stall_ms']} ms)")
         if not ladder_sustained(step):
             break
     pools.close()

@@ -51,6 +51,12 @@ def count_layer_drops() -> None:
         channels_logger.addFilter(LayerDropCounter())
         channels_logger.setLevel(logging.INFO)
 
+LOOP_STALL = Histogram(
+    "learnwell_event_loop_stall_seconds",
+    "How late the socket server's event loop ran a timer that was due (realtime.stalls)",
+    buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+
 GC_PAUSE = Histogram(
     "learnwell_gc_pause_seconds",
     "Garbage-collection pauses of the socket server, by generation",

@@ -4,6 +4,7 @@
 to Daphne (see realtime.collector for why):
 
 * the collector's pauses timed and exported, and long-lived objects frozen;
+* the event loop's stalls timed and exported (realtime.stalls);
 * the reference cycles of a closed socket broken once Daphne is done with it,
   so reference counting frees the socket even when it was frozen;
 * a reply to a socket whose client is closing dropped quietly, not raised into
@@ -32,7 +33,7 @@ from daphne.ws_protocol import WebSocketProtocol
 from django.conf import settings
 from twisted.internet import reactor
 
-from realtime import collector
+from realtime import collector, stalls
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,11 @@ class SocketServer(Server):
         collector.freeze_survivors()
         # After Twisted installed its own handlers, which stop at once.
         reactor.callWhenRunning(signal.signal, signal.SIGTERM, self._on_sigterm)
+        reactor.callWhenRunning(self._watch_stalls)
         super().run()
+
+    def _watch_stalls(self) -> None:
+        self.stall_watch = asyncio.ensure_future(stalls.watch())
 
     def listen_success(self, port) -> None:
         super().listen_success(port)

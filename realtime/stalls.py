@@ -1,0 +1,30 @@
+"""How long a socket server's event loop was kept from running what was ready.
+
+One process runs every socket it holds on one event loop, so any callback that
+runs long (a heartbeat batch, a pipelined Redis call built and parsed in one
+go, a garbage collection) delays every event waiting behind it. ``watch`` asks
+to be woken every ``INTERVAL`` seconds and records how late it woke: that
+lateness is the longest any ready event waited meanwhile. Stalls are exported
+as ``learnwell_event_loop_stall_seconds``; those of ``LOG_STALL_MS`` and more are
+also written to the log as "LOOPSTALL ms=<stall> at=<epoch>" (the benchmark
+reads these lines, as it reads realtime.collector's GCPAUSE lines).
+"""
+import asyncio
+import os
+import time
+
+from realtime.metrics import LOOP_STALL
+
+INTERVAL = 0.02
+LOG_STALL_MS = 10.0
+
+
+async def watch() -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        due = loop.time() + INTERVAL
+        await asyncio.sleep(INTERVAL)
+        stall = max(0.0, loop.time() - due)
+        LOOP_STALL.observe(stall)
+        if stall * 1000 >= LOG_STALL_MS:
+            os.write(2, f"LOOPSTALL ms={stall * 1000:.1f} at={time.time():.3f}\n".encode())

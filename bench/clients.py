@@ -172,20 +172,22 @@ def place_orders(url: str, group: list[tuple[int, str]], course_keys: list[str],
     Order ``i`` is learner ``i % len(group)`` buying ``course_keys[i // len(group)]``. Returns the
     orders as (user, course, sent at, answered at, status) and the clients' own CPU seconds.
     """
-    start_at = time.time() + 0.5  # every client starts its schedule together
-    results = run_in_processes(_order_process, [(url, group, course_keys, rate, count, n, processes, start_at)
+    # Every client starts its schedule together, once all are started and connected: a process
+    # still importing, or a first connection still opening, would put its cost on the first orders.
+    ready = SPAWN.Barrier(processes)
+    results = run_in_processes(_order_process, [(url, group, course_keys, rate, count, n, processes, ready)
                                                 for n in range(processes)])
     return {"orders": [o for r in results for o in r["orders"]], "client_cpu_seconds": sum(r["cpu"] for r in results)}
 
 
-def _order_process(url, group, course_keys, rate, count, index, processes, start_at, conn) -> None:
+def _order_process(url, group, course_keys, rate, count, index, processes, ready, conn) -> None:
     sockets.raise_file_limit()
     cpu = time.process_time()
-    orders = asyncio.run(_orders(url, group, course_keys, rate, count, index, processes, start_at))
+    orders = asyncio.run(_orders(url, group, course_keys, rate, count, index, processes, ready))
     conn.send({"orders": orders, "cpu": time.process_time() - cpu})
 
 
-async def _orders(url, group, course_keys, rate, count, index, processes, start_at) -> list[tuple]:
+async def _orders(url, group, course_keys, rate, count, index, processes, ready) -> list[tuple]:
     import httpx
 
     csrf = "b" * 32
@@ -207,7 +209,8 @@ async def _orders(url, group, course_keys, rate, count, index, processes, start_
             orders.append((user_id, course, sent, time.time(), status))
 
         tasks = []
-        await asyncio.sleep(max(0.0, start_at - time.time()))
+        (await client.get("/healthz")).raise_for_status()  # the connection is open before the clock starts
+        await asyncio.to_thread(ready.wait)
         begin = time.perf_counter()
         for i in range(index, count, processes):
             await asyncio.sleep(max(0.0, begin + i / rate - time.perf_counter()))

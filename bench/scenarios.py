@@ -352,9 +352,10 @@ def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, *
                                     mode="audit", price=Decimal("0")).course.key
                 for n in range(-(-orders // len(group)))]
 
-    # Unmeasured: every server process imports and connects on its first requests.
-    warm = min(40, len(group))
-    clients.place_orders(node.url, group, seats_for(warm, "warm"), 10, warm)
+    # Unmeasured: every server process imports and connects on its first requests, and
+    # prepares its statements on the fifth (psycopg) from each database connection.
+    warm = min(100, len(group))
+    clients.place_orders(node.url, group, seats_for(warm, "warm"), 20, warm)
     time.sleep(2)  # let the connect burst, its catch-ups and the warm-up settle before measuring
     pools.drain()
     steps = []

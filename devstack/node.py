@@ -35,6 +35,12 @@ LAYOUTS = ("split", "daphne")
 PROXY_CONNECTIONS = 50_000
 # Each nginx worker has its own open-file limit; several hold more sockets than one.
 PROXY_WORKERS = 8
+# nginx keeps connections to gunicorn open between requests (a new one per request cost both
+# sides an accept and a thread hand-off). gunicorn keeps an idle one 5 s longer than nginx does,
+# so nginx never sends a request on a connection gunicorn is closing: nginx does not retry a
+# POST that fails that way, and the learner would get a 502. deploy/nginx.conf does the same.
+WEB_KEEPALIVE_CONNECTIONS = 16
+WEB_KEEPALIVE_SECONDS = 30
 
 
 def proxy_connections() -> int:
@@ -65,13 +71,17 @@ def web_workers(env: dict[str, str]) -> int:
     return int(env.get("WEB_WORKERS", "2"))
 
 
-def start_gunicorn(port: int, env: dict[str, str], log_dir: Path, name: str) -> Process:
-    argv = [
+def gunicorn_argv(port: int, env: dict[str, str]) -> list[str]:
+    return [
         str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
         "--workers", str(web_workers(env)), "--worker-class", "gthread", "--threads", env.get("WEB_THREADS", "4"),
+        "--keep-alive", str(WEB_KEEPALIVE_SECONDS + 5),
         "--access-logfile", "-" if env.get("WEB_ACCESS_LOG") == "1" else "/dev/null", "--log-level", "warning",
     ]
-    process = spawn(name, argv, env, log_dir)
+
+
+def start_gunicorn(port: int, env: dict[str, str], log_dir: Path, name: str) -> Process:
+    process = spawn(name, gunicorn_argv(port, env), env, log_dir)
     process.extra.update(role="web", url=f"http://127.0.0.1:{port}")
     try:
         wait_until(lambda: port_open("127.0.0.1", port) or not process.alive(), 30, f"gunicorn on port {port}")
@@ -104,6 +114,11 @@ http {{
         least_conn;
 {sockets}
     }}
+    upstream web {{
+        server 127.0.0.1:{web_port};
+        keepalive {WEB_KEEPALIVE_CONNECTIONS};
+        keepalive_timeout {WEB_KEEPALIVE_SECONDS}s;
+    }}
     server {{
         listen 127.0.0.1:{port} reuseport;
         client_max_body_size 1m;
@@ -117,7 +132,7 @@ http {{
             proxy_read_timeout 1h;
         }}
         location / {{
-            proxy_pass http://127.0.0.1:{web_port};
+            proxy_pass http://web;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $http_host;

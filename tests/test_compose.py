@@ -184,3 +184,28 @@ def test_socket_servers_are_given_time_to_drain():
     drain = settings.REALTIME_DRAIN_SECONDS + settings.REALTIME_DRAIN_GRACE_SECONDS
     for name in ("sockets1", "sockets2"):
         assert int(SERVICES[name]["stop_grace_period"].rstrip("s")) > drain
+
+
+def idle_seconds(text: str, pattern: str) -> int:
+    found = re.search(pattern, text)
+    assert found, f"{pattern} not in {text}"
+    return int(found.group(1))
+
+
+def test_gunicorn_keeps_an_idle_connection_longer_than_nginx_does(tmp_path):
+    """nginx reuses its connections to gunicorn; were gunicorn to close an idle one first, a POST
+    sent on it would fail and nginx would not retry it: the learner would get a 502."""
+    from devstack import node
+
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    web = conf[conf.index("upstream web"):conf.index("}", conf.index("upstream web"))]
+    compose_gunicorn = SERVICES["web1"]["command"]
+    assert "keepalive " in web
+    assert int(compose_gunicorn[compose_gunicorn.index("--keep-alive") + 1]) > idle_seconds(web, r"keepalive_timeout (\d+)s;")
+
+    generated = node.nginx_config(8000, 8001, [8002], tmp_path, tmp_path / "nginx.log")
+    upstream = generated[generated.index("upstream web"):generated.index("}", generated.index("upstream web"))]
+    assert "server 127.0.0.1:8001;" in upstream and "keepalive " in upstream
+    assert "proxy_pass http://web;" in generated
+    argv = node.gunicorn_argv(8001, {})
+    assert int(argv[argv.index("--keep-alive") + 1]) > idle_seconds(upstream, r"keepalive_timeout (\d+)s;")

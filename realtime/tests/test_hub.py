@@ -43,3 +43,37 @@ async def test_a_heartbeat_carries_the_newest_version_the_hub_knows_without_read
     hub.leave(second)
     assert 1 not in hub.versions, "forgotten with the learner's last socket"
     hub.task.cancel()
+
+
+
+async def test_a_large_slot_is_beaten_in_batches_that_let_other_work_run_between_them(monkeypatch):
+    """#11: 500 heartbeats and their presence in one go held a 10,000-socket server's loop, and
+    every live event waited behind them."""
+    import asyncio
+
+    refreshed: list[list[str]] = []
+
+    async def refresh(entries: list[tuple[int, str, int, str]]) -> None:
+        refreshed.append([channel for _user, channel, _version, _build in entries])
+        await asyncio.sleep(0)  # a Redis round trip
+
+    monkeypatch.setattr(hub_module.presence, "refresh", refresh)
+    hub = SocketHub()
+    sockets = [Socket(user_id) for user_id in range(1000, 1000 + 4 * hub_module.BEAT_BATCH)]
+    for socket in sockets:
+        hub.join(socket)
+    beaten_when_other_work_ran: list[int] = []
+
+    async def other_work() -> None:
+        beaten_when_other_work_ran.append(sum(len(socket.beats) for socket in sockets))
+
+    waiting = asyncio.ensure_future(other_work())
+    await hub.beat(set(sockets))
+    await waiting
+    assert all(len(socket.beats) == 1 for socket in sockets)
+    assert beaten_when_other_work_ran == [hub_module.BEAT_BATCH]
+    assert sorted(channel for batch in refreshed for channel in batch) == sorted(s.channel_name for s in sockets)
+    assert max(len(batch) for batch in refreshed) == hub_module.BEAT_BATCH
+    for socket in sockets:
+        hub.leave(socket)
+    hub.task.cancel()

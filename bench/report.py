@@ -35,7 +35,7 @@ SQLite database under `var/bench/`, and a fresh PostgreSQL database for the
 capacity ladder; the Socket.IO peer from `bench/peer/`), drives it with load
 clients in separate processes and writes `bench/results/full.json`,
 `bench/results/full.md`, the plots beside them, and this page. `python -m bench
---smoke` runs every scenario at toy sizes in about a minute; `make test` runs it
+--smoke` runs every scenario at toy sizes in two to three minutes; `make test` runs it
 so the suite cannot rot. Client and server share the same 2 cores, so every
 claim below is a ratio or a distribution measured side by side in one run.
 

@@ -4,8 +4,8 @@ Every open socket has two queues: Daphne's input queue (what the client sent)
 and channels-redis's receive queue (what was published to the socket's
 channel). Both are plain unbounded ``asyncio.Queue`` objects, which allocate
 four deques each (items, getters, putters, and the ``join`` event's waiters)
-whether or not anything ever waits: about 3 KiB per queue, a fifth of what an
-idle socket costs (docs/performance.md). Neither user bounds the queue or
+whether or not anything ever waits: about 3 KiB per queue, the two together a
+fifth of what an idle socket cost (docs/performance.md, finding 23). Neither user bounds the queue or
 calls ``join``; each reads with ``get`` and writes with ``put_nowait``.
 
 ``SlimQueue`` keeps the behaviour they rely on: items come out in order;

@@ -1,4 +1,6 @@
 """The socket hub's own bookkeeping: which version a heartbeat carries, without a read per beat."""
+import asyncio
+
 from realtime import hub as hub_module
 from realtime.hub import SocketHub
 
@@ -45,12 +47,9 @@ async def test_a_heartbeat_carries_the_newest_version_the_hub_knows_without_read
     hub.task.cancel()
 
 
-
 async def test_a_large_slot_is_beaten_in_batches_that_let_other_work_run_between_them(monkeypatch):
     """#11: 500 heartbeats and their presence in one go held a 10,000-socket server's loop, and
     every live event waited behind them."""
-    import asyncio
-
     refreshed: list[list[str]] = []
 
     async def refresh(entries: list[tuple[int, str, int, str]]) -> None:

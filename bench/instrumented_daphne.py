@@ -19,7 +19,7 @@ from pathlib import Path
 from realtime.server import main
 
 GC_LINE = re.compile(r"GCPAUSE gen=(\d) ms=([\d.]+) at=(\d+\.\d{3})")
-STALL_LINE = re.compile(r"LOOPSTALL ms=([\d.]+) at=(\d+\.\d{3})")
+STALL_LINE = re.compile(r"LOOPSTALL ms=([\d.]+) ran_ms=([\d.]+) at=(\d+\.\d{3})")
 
 
 def _dump(_signum: int, _frame: object) -> None:
@@ -59,9 +59,11 @@ def gc_pauses(log: Path, since: float = 0.0, until: float = float("inf")) -> lis
             if since <= float(at) <= until]
 
 
-def loop_stalls(log: Path, since: float = 0.0, until: float = float("inf")) -> list[float]:
-    """ms of each event-loop stall of 10 ms or more (realtime.stalls) logged between two epoch times."""
-    return [float(ms) for ms, at in STALL_LINE.findall(log.read_text(errors="replace")) if since <= float(at) <= until]
+def loop_stalls(log: Path, since: float = 0.0, until: float = float("inf")) -> list[tuple[float, float]]:
+    """(stall ms, ms the loop ran meanwhile) of each event-loop stall of 10 ms or more (realtime.stalls)
+    logged between two epoch times."""
+    return [(float(ms), float(ran)) for ms, ran, at in STALL_LINE.findall(log.read_text(errors="replace"))
+            if since <= float(at) <= until]
 
 
 if __name__ == "__main__":

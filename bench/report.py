@@ -46,7 +46,10 @@ def _stalls(step: dict) -> str:
     """Loop stalls of a ladder step; runs before the stall monitor have none recorded."""
     if "loop_stalls" not in step:
         return "n/a"
-    return f"{step['loop_stalls']} ({_fmt(step['longest_loop_stall_ms'])})" if step["loop_stalls"] else "0"
+    if not step["loop_stalls"]:
+        return "0"
+    waiting = f"; {step['loop_stalls_waiting']} waiting" if "loop_stalls_waiting" in step else ""
+    return f"{step['loop_stalls']} ({_fmt(step['longest_loop_stall_ms'])}{waiting})"
 
 
 def _fmt(value, unit: str = "") -> str:
@@ -240,12 +243,15 @@ def _ladder_tables(runs: list[dict]) -> list[str]:
              "process group (PostgreSQL's backends included on PostgreSQL); the driver column is what the load "
              "clients themselves used, on the same 2 cores. The last two columns are the socket servers': their "
              "collector's longest pause, and how often (and how long at most) their event loop was kept from "
-             "running what was ready for 10 ms or more (realtime.stalls).", ""]
+             "running what was ready for 10 ms or more (realtime.stalls), and of those how many it spent "
+             "waiting rather than running (under half the stall on its own CPU: the machine's other "
+             "processes had the cores).", ""]
     for r in runs:
         lines += [f"**{r['layout']} layout, {r['dashboards']} dashboards, {r['database']}: highest sustained "
                   f"{r['max_sustained_rate']} orders/s.**", "",
                   "| offered /s | accepted /s | checkout p50 / p99 ms | to tile p50 / p99 / max ms | lost | errors "
-                  "| CPU ms/order: " + " / ".join(ROLES) + " | driver | longest GC pause ms | loop stalls >= 10 ms (longest ms) |",
+                  "| CPU ms/order: " + " / ".join(ROLES) + " | driver | longest GC pause ms "
+                  "| loop stalls >= 10 ms (longest ms; waiting) |",
                   "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for st in r["steps"]:
             cpu = _role_cpu(st["cpu_ms_per_order"])

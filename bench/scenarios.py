@@ -388,14 +388,17 @@ def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, *
             "cpu_ms_per_order": {role: round(seconds * 1000 / orders, 2) for role, seconds in cpu.items()},
             "driver_cpu_ms_per_order": round(offered["client_cpu_seconds"] * 1000 / orders, 2),
             "longest_gc_pause_ms": max((ms for _gen, ms in pauses), default=None),
-            "loop_stalls": len(stalls), "longest_loop_stall_ms": max(stalls, default=None),
+            "loop_stalls": len(stalls), "longest_loop_stall_ms": max((ms for ms, _ran in stalls), default=None),
+            # The loop ran less than half the stall: it was ready and waited for a core (or blocked).
+            "loop_stalls_waiting": sum(1 for ms, ran in stalls if ran < ms / 2),
         }
         steps.append(step)
         say(f"  ladder {layout}, {len(group)} dashboards @ {rate}/s: accepted {step['accepted_rate']}/s, "
             f"checkout p50 {step['checkout_ms']['p50']} ms, to tile p50 {step['to_tile_ms']['p50']} / "
             f"p99 {step['to_tile_ms']['p99']} ms, lost {step['lost']}, errors {step['errors']}, "
             f"CPU ms/order {step['cpu_ms_per_order']} (driver {step['driver_cpu_ms_per_order']}), "
-            f"loop stalls >= 10 ms: {step['loop_stalls']} (longest {step['longest_loop_stall_ms']} ms)")
+            f"loop stalls >= 10 ms: {step['loop_stalls']} (longest {step['longest_loop_stall_ms']} ms, "
+            f"{step['loop_stalls_waiting']} waiting)")
         if not ladder_sustained(step):
             break
     pools.close()

@@ -1,9 +1,14 @@
-"""The stall monitor reports a blocked event loop."""
+"""The stall monitor reports a blocked event loop, and whether the loop computed or waited meanwhile."""
 import asyncio
+import re
 import time
+
+import pytest
 
 from realtime import stalls
 from realtime.metrics import LOOP_STALL
+
+LINE = re.compile(r"LOOPSTALL ms=([\d.]+) ran_ms=([\d.]+) at=\d+\.\d{3}")
 
 
 def stall_count_and_sum() -> tuple[float, float]:
@@ -11,17 +16,26 @@ def stall_count_and_sum() -> tuple[float, float]:
     return samples["learnwell_event_loop_stall_seconds_count"], samples["learnwell_event_loop_stall_seconds_sum"]
 
 
-async def test_a_blocked_loop_is_measured_logged_and_exported(capfd):
+def compute(seconds: float) -> None:
+    until = time.thread_time() + seconds
+    while time.thread_time() < until:
+        pass
+
+
+@pytest.mark.parametrize("hold, computes", [(time.sleep, False), (compute, True)], ids=["blocked", "computing"])
+async def test_a_held_loop_is_measured_logged_and_exported(capfd, hold, computes):
     watcher = asyncio.ensure_future(stalls.watch())
     await asyncio.sleep(stalls.INTERVAL * 1.5)  # the watcher is waiting for its next sample
     count, total = stall_count_and_sum()
     # The subject: a callback that keeps the loop for longer than a sample interval,
     # so a sample falls due inside it and is late by at least the rest of it.
-    time.sleep(stalls.INTERVAL * 2.5)
+    hold(stalls.INTERVAL * 2.5)
     await asyncio.sleep(stalls.INTERVAL * 1.5)
     watcher.cancel()
     after_count, after_total = stall_count_and_sum()
     assert after_count > count and after_total - total >= stalls.INTERVAL
-    logged = [line for line in capfd.readouterr().err.splitlines() if line.startswith("LOOPSTALL")]
-    assert any(float(line.split()[1].removeprefix("ms=")) >= stalls.INTERVAL * 1000 for line in logged), logged
-
+    logged = [(float(ms), float(ran)) for ms, ran in LINE.findall(capfd.readouterr().err)]
+    stall, ran = max(logged, default=(0.0, 0.0))
+    assert stall >= stalls.INTERVAL * 1000, logged
+    # The loop's own CPU says which: it ran for the stall, or it was kept from running.
+    assert (ran >= stall) if computes else (ran < stall / 2), logged

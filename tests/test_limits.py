@@ -42,3 +42,26 @@ def test_the_html_checkout_form_is_limited_like_the_api(user_client, free_seat, 
         assert user_client.post("/checkout/", {"course_id": free_seat.course.key, "mode": "audit"}).status_code == 302
     refused = user_client.post("/checkout/", {"course_id": free_seat.course.key, "mode": "audit"})
     assert refused.status_code == 429 and "Too many checkouts" in refused.content.decode()
+
+
+def test_a_cache_that_cannot_be_reached_lets_requests_through_logged(settings, caplog):
+    from config import throttling
+    from devstack.processes import free_port
+
+    # Nothing listens there: every limit's call is refused by the operating system, as when Redis is down.
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
+    assert [throttling.hit("checkout-form", "7", 1, 60) for _ in range(3)] == [None, None, None]
+    assert throttling.over("login-account", "ada", 0, 60) is None
+    assert "checkout-form limit not checked (the cache cannot be reached)" in caplog.text
+
+
+def test_a_window_counts_per_scope_and_ident_and_says_what_is_left():
+    from config import throttling
+
+    assert [throttling.hit("test-scope", "a", 2, 60) for _ in range(2)] == [None, None]
+    left = throttling.hit("test-scope", "a", 2, 60)
+    assert left is not None and 0 < left <= 60
+    assert throttling.over("test-scope", "a", 3, 60) == left and throttling.over("test-scope", "a", 4, 60) is None
+    assert throttling.hit("test-scope", "b", 2, 60) is None and throttling.hit("other-scope", "a", 2, 60) is None
+    throttling.forget("test-scope", "a", 60)
+    assert throttling.hit("test-scope", "a", 2, 60) is None

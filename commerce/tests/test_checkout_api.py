@@ -139,4 +139,5 @@ def test_checkout_is_throttled_with_a_clear_error(user_client, free_seat, enqueu
     assert codes == [201, 200, 429]
     response = post_order(user_client, free_seat.course.key, "audit")
     assert response.json()["error"]["code"] == "throttled"
+    assert 0 < int(response["Retry-After"]) <= 60  # what is left of the minute's window
     assert Order.objects.count() == 1

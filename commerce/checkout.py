@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from commerce import dispatch, orders
@@ -79,8 +79,11 @@ def checkout_seats(user_id: int, seats: list[Seat], *, enqueue: bool = True) -> 
         # Serialize one learner's checkouts so a double click cannot create two orders.
         # NO KEY UPDATE (PostgreSQL): rows that merely reference the learner (the change log,
         # written by a fulfillment that holds the learner's clock) take KEY SHARE, which this lock
-        # allows; FOR UPDATE deadlocked them against the clock this checkout then bumps.
-        get_user_model().objects.select_for_update(no_key=True).filter(pk=user_id).first()
+        # allows; FOR UPDATE deadlocked them against the clock this checkout then bumps. SQLite has
+        # no row locks: its transaction (IMMEDIATE, see settings) already holds the database's
+        # write lock, so the read would lock nothing and is not sent.
+        if connection.features.has_select_for_update:
+            get_user_model().objects.select_for_update(no_key=True).filter(pk=user_id).first()
         new_seats, existing_orders = [], []
         for seat in seats:
             existing = _existing_order(user_id, seat, enqueue)

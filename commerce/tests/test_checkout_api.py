@@ -36,6 +36,24 @@ def test_a_new_order_is_answered_with_the_lines_it_wrote(user_client, free_seat,
     assert line_reads == []
 
 
+def test_a_checkout_locks_the_learner_only_where_rows_can_be_locked(user_client, free_seat, enqueued):
+    """One learner's checkouts are serialized: by the learner's row lock on PostgreSQL; on SQLite
+    the transaction holds the database's write lock, and a lock read would be a wasted statement."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert post_order(user_client, free_seat.course.key, "audit").status_code == 201
+    user_reads = [q["sql"] for q in captured.captured_queries
+                  if q["sql"].startswith("SELECT") and 'FROM "auth_user"' in q["sql"]]
+    locks = [sql for sql in user_reads if "FOR NO KEY UPDATE" in sql]
+    # The other read is the request's user (the session's).
+    if connection.features.has_select_for_update:
+        assert len(user_reads) == 2 and len(locks) == 1, user_reads
+    else:
+        assert len(user_reads) == 1 and locks == [], user_reads
+
+
 def test_enqueue_waits_for_commit(user_client, free_seat, enqueued, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         post_order(user_client, free_seat.course.key, "audit")

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Start-up checks of settings and headers; they read the database no differently on either.
+pytestmark = pytest.mark.any_database
+
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = secrets.token_urlsafe(50)
 NAMES = ("DJANGO_SECRET_KEY", "CHANNEL_LAYER_ENCRYPTION_KEY", "PAYMENT_WEBHOOK_SECRET")

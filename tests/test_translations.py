@@ -5,6 +5,8 @@ from pathlib import Path
 import polib
 import pytest
 
+pytestmark = pytest.mark.any_database  # catalogs on disk
+
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = [ROOT / "locale" / lang / "LC_MESSAGES" / "django.po" for lang in ("es", "ar")] + [
     ROOT / "frontend" / "locale" / lang / "LC_MESSAGES" / "djangojs.po" for lang in ("es", "ar")

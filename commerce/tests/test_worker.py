@@ -90,6 +90,7 @@ async def test_page_converges_when_the_workers_publish_fails(start_worker_with, 
     await socket.close()
 
 
+@pytest.mark.any_database  # the broker is the variable; the Redis worker tests also run on PostgreSQL
 def test_worker_over_rabbitmq(start_worker_with, user_client, free_seat, monkeypatch, settings):
     """The same fulfillment with RabbitMQ as the broker (CELERY_BROKER_URL=amqp://...)."""
     from commerce.tasks import fulfill_order

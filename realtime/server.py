@@ -45,7 +45,9 @@ from realtime.queues import SlimQueue
 
 logger = logging.getLogger(__name__)
 
-SWEEP_SLICE = 100
+# A slice of 100 whose sockets were due for a ping took 6-17 ms at 10,000 dashboards
+# (each ping is a frame written and a timer set); 25 keeps a slice a few milliseconds.
+SWEEP_SLICE = 25
 
 
 class SocketServer(Server):

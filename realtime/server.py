@@ -98,25 +98,28 @@ class SocketServer(Server):
         self._sweep(self._check_application, 1, self.application_checker, finished=self._release_reaped)
 
     def _sweep(self, each: Callable[[Any], None], every: float, again: Callable[[], None],
-               finished: Callable[[], None] | None = None) -> None:
+               finished: Callable[[], None] | None = None, protocols: list | None = None, start: int = 0) -> None:
         """Run ``each`` on every connection, ``SWEEP_SLICE`` at a time with the loop's other work
         between the slices (every live event waits behind a slice, not a whole sweep), then
-        ``finished``, and ``again`` ``every`` seconds after the last slice, as Daphne schedules its own."""
-        protocols = list(self.connections)
+        ``finished``, and ``again`` ``every`` seconds after the last slice, as Daphne schedules its own.
+
+        The next slice is scheduled as a call of this method with its arguments, not as a nested
+        function calling itself: such a function is a reference cycle (it holds its own closure
+        cell), and one the collector froze mid-sweep (realtime.collector) would keep the sweep's
+        list of every connection, closed ones included, for good. The leak check caught it.
+        """
+        if protocols is None:
+            protocols = list(self.connections)
+        for protocol in protocols[start:start + SWEEP_SLICE]:
+            if protocol in self.connections:  # not reaped meanwhile
+                each(protocol)
         loop = asyncio.get_event_loop()  # the reactor's own
-
-        def sweep(start: int) -> None:
-            for protocol in protocols[start:start + SWEEP_SLICE]:
-                if protocol in self.connections:  # not reaped meanwhile
-                    each(protocol)
-            if start + SWEEP_SLICE < len(protocols):
-                loop.call_soon(sweep, start + SWEEP_SLICE)
-                return
-            if finished is not None:
-                finished()
-            loop.call_later(every, again)
-
-        sweep(0)
+        if start + SWEEP_SLICE < len(protocols):
+            loop.call_soon(self._sweep, each, every, again, finished, protocols, start + SWEEP_SLICE)
+            return
+        if finished is not None:
+            finished()
+        loop.call_later(every, again)
 
     def _check_application(self, protocol: Any) -> None:
         """One connection's turn of Daphne's ``application_checker`` (daphne/server.py, as is)."""

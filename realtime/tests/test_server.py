@@ -5,6 +5,8 @@ from realtime.server import SWEEP_SLICE, SocketServer
 
 
 class Connection:
+    __slots__ = ("checked", "number", "__weakref__")
+
     def __init__(self, checked: list[int], number: int) -> None:
         self.checked, self.number = checked, number
 
@@ -62,3 +64,27 @@ async def test_the_application_sweep_reaps_in_slices_and_releases_once_all_are_s
                                                          for d in server.connections.values())
     assert sorted(map(id, released)) == sorted(map(id, closed)) and not server.leaving
     live.cancel()
+
+
+async def test_a_finished_sweep_leaves_no_reference_cycle_holding_the_connections():
+    """A socket server freezes what survives young collections (realtime.collector), so a cycle
+    is never collected there: a sweep must let reference counting free every connection it saw."""
+    import gc
+    import weakref
+
+    server = SocketServer(application=None, endpoints=["tcp:port=0:interface=127.0.0.1"])  # never started
+    checked: list[int] = []
+    connections = [Connection(checked, n) for n in range(3 * SWEEP_SLICE)]
+    alive = [weakref.ref(c) for c in connections]
+    server.connections = {c: {} for c in connections}
+    gc.collect()
+    gc.disable()  # only reference counting from here, as for frozen objects
+    try:
+        server.timeout_checker()
+        await asyncio.sleep(0.05)
+        assert len(checked) == 3 * SWEEP_SLICE
+        server.connections.clear()
+        del connections
+        assert not any(ref() for ref in alive), "the sweep still holds connections"
+    finally:
+        gc.enable()

@@ -90,13 +90,14 @@ def checkout_to_tile(stack: BenchStack, learners, dashboards: int, sizes: dict, 
     from commerce.models import Seat
     from dashboard.models import Course
 
+    node = None
     if server == "node":
         node = stack.node(CHANNEL_LAYER_BACKEND=layer)
-        url, servers, socket_servers = node.url, node.processes, node.socket_servers()
+        url, socket_servers = node.url, node.socket_servers()
     else:
         process = stack.server(server, CHANNEL_LAYER_BACKEND=layer)
-        url, servers, socket_servers = process.extra["url"], [process], [process] if server == "daphne" else []
-    worker = stack.worker(CHANNEL_LAYER_BACKEND=layer)
+        worker = stack.worker(CHANNEL_LAYER_BACKEND=layer)
+        url, socket_servers = process.extra["url"], [process] if server == "daphne" else []
     group = learners[:dashboards]
     pools = clients.SocketPools(url, group)
     pools.wait_open(len(group), 300, progress=lambda n: None)
@@ -118,8 +119,10 @@ def checkout_to_tile(stack: BenchStack, learners, dashboards: int, sizes: dict, 
     active = {(user, course): at for user, _v, course, status, at in received if status == "active"}
     latencies = [(active[key] - at) * 1000 for key, at in placed.items() if key in active]
     pools.close()
-    stack.stop(worker)
-    for process in servers:
+    if node:
+        stack.stop_node(node)
+    else:
+        stack.stop(worker)
         stack.stop(process)
     result: dict[str, Any] = {"dashboards": len(group), "orders": orders, "server": server, "layer": layer,
               "errors": orders - len(placed), "lost": len(placed) - len(latencies), **distribution(latencies),
@@ -337,9 +340,8 @@ def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, *
     from commerce.models import Seat
     from dashboard.models import Course
 
-    node = stack.node(**overrides)
-    worker = stack.worker(None, **overrides)
-    processes = {p.extra["role"]: p for p in node.processes} | {"worker": worker, "redis": stack.redis}
+    node = stack.node(workers=1, **overrides)
+    processes = {p.extra["role"]: p for p in node.processes} | {"redis": stack.redis}
     on_postgres = stack.database_kind == "postgres"
     group = learners[:dashboards]
     pools = clients.SocketPools(node.url, group)
@@ -402,9 +404,7 @@ def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, *
         if not ladder_sustained(step):
             break
     pools.close()
-    stack.stop(worker)
-    for process in node.processes:
-        stack.stop(process)
+    stack.stop_node(node)
     return {"layout": layout, "dashboards": len(group), "database": stack.database_kind, "steps": steps,
             "max_sustained_rate": max((s["offered_rate"] for s in steps if ladder_sustained(s)), default=0)}
 

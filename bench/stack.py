@@ -19,6 +19,7 @@ from devstack.processes import (
     spawn,
     start_redis,
     start_worker,
+    stop_all,
     wait_until,
 )
 
@@ -120,12 +121,16 @@ class BenchStack:
         self.running.append(process)
         return process
 
-    def node(self, **overrides: str) -> Node:
+    def node(self, workers: int = 1, **overrides: str) -> Node:
         """A node as `make run` starts it (devstack.node), its Daphne instrumented; NODE_LAYOUT picks the layout."""
         node = start_node(free_port(), {**self.env, **overrides}, self.log_dir, name=f"node-{uuid.uuid4().hex[:6]}",
-                          daphne_program=INSTRUMENTED_DAPHNE)
+                          daphne_program=INSTRUMENTED_DAPHNE, workers=workers)
         self.running.extend(node.processes)
         return node
+
+    def stop_node(self, node: Node) -> None:
+        node.stop()
+        self.running = [p for p in self.running if p not in node.processes]
 
     def peer(self) -> Process:
         """The Socket.IO peer (bench/peer/server.js) on this stack's Redis; its npm packages installed on first use."""
@@ -155,8 +160,7 @@ class BenchStack:
             self.running.remove(process)
 
     def close(self) -> None:
-        for process in reversed(self.running):
-            process.stop()
+        stop_all(self.running)
         self.redis.stop()
         if self.postgres_admin:
             from django.db import connections

@@ -27,7 +27,6 @@ from devstack.processes import (
     manage,
     port_open,
     postgres_answers,
-    start_worker,
 )
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -86,16 +85,15 @@ def run_demo(port: int) -> int:
     if redis_process:
         print(f"No Redis answered; started one at {redis_url}")
     started: list[Process] = [p for p in [redis_process] if p]
+    node: Node | None = None
     stop = threading.Event()
     try:
         manage(["migrate", "--noinput", "-v", "0"], env)
         manage(["seed_demo"], env)
         for log in LOG_DIR.glob("node-*.log"):
             log.unlink()
-        (LOG_DIR / "worker.log").unlink(missing_ok=True)
-        node = start_node(port, env, LOG_DIR)
+        node = start_node(port, env, LOG_DIR, workers=1)
         started.extend(node.processes)
-        started.append(start_worker(env, LOG_DIR, name="worker"))
         print(
             f"\n  Learner dashboard demo is up: http://127.0.0.1:{port}/dashboard/\n"
             "  Log in as learner / learner-demo, enroll in a course and watch the tile go live.\n"
@@ -104,7 +102,7 @@ def run_demo(port: int) -> int:
             f"  Redis: {redis_url}   Logs: {LOG_DIR}\n  Press Ctrl-C to stop.\n",
             flush=True,
         )
-        threading.Thread(target=follow, args=(started[-(len(node.processes) + 1):], stop), daemon=True).start()
+        threading.Thread(target=follow, args=(node.processes, stop), daemon=True).start()
         while all(p.alive() for p in started):
             time.sleep(0.5)
         dead = [p.name for p in started if not p.alive()]
@@ -119,8 +117,10 @@ def run_demo(port: int) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
         stop.set()
-        for p in reversed(started):
-            p.stop()
+        if node:
+            node.stop()
+        if redis_process:
+            redis_process.stop()
         print("Stopped.", flush=True)
 
 
@@ -146,20 +146,14 @@ CHECKS = [
 def run_tests(pytest_args: list[str]) -> int:
     env = dict(os.environ)
     redis_url, redis_process = ensure_redis(env.get("REDIS_URL", DEFAULT_REDIS_URL), LOG_DIR)
-    run_id = uuid.uuid4().hex[:8]
-    env.update(
-        REDIS_URL=redis_url,
-        # Our own keys and queue on a shared Redis: a demo or another run
-        # on the same machine never sees this run's events or tasks.
-        CHANNEL_LAYER_PREFIX=f"test-{run_id}",
-        CELERY_QUEUE=f"test-fulfillment-{run_id}",
-    )
+    env["REDIS_URL"] = redis_url
     rabbitmq = env.setdefault("TEST_RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
     if not amqp_answers(rabbitmq):
         print(f"note: no RabbitMQ answers at {rabbitmq}; its broker test will be skipped.", flush=True)
     postgres = env.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     second_pass = "DATABASE_URL" not in env and postgres_answers(postgres)
     tools = Path(sys.executable).parent
+    postgres_pass: subprocess.Popen | None = None
     try:
         results = []
         for title, command in CHECKS:
@@ -167,22 +161,43 @@ def run_tests(pytest_args: list[str]) -> int:
             results.append(subprocess.call([str(tools / command[0]), *command[1:]], cwd=ROOT, env=env))
         print("\n== Frontend unit tests ==", flush=True)
         results.append(subprocess.call(["node", "--test", "frontend/tests/"], cwd=ROOT, env=env))
-        print(f"\n== Python suite on {env.get('DATABASE_URL', 'SQLite (the default)')} ==", flush=True)
-        results.append(subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env))
         if second_pass:
-            print(f"\n== Python suite again on PostgreSQL ({postgres}) ==", flush=True)
-            pg_env = {**env, "DATABASE_URL": postgres}
-            # What does not depend on the database ran in the first pass already.
+            # Most of a pass waits on servers, workers and browsers, so the PostgreSQL pass runs
+            # alongside the SQLite one (its output is shown when it ends). What does not depend
+            # on the database ran in the SQLite pass already.
             again = [*pytest_args, "-m", "not any_database"] if "-m" not in pytest_args else pytest_args
             # Its own folder for failure traces: pytest-playwright empties the folder it writes to.
             again += ["--output", "test-artifacts/playwright-postgres"]
-            results.append(subprocess.call([sys.executable, "-m", "pytest", *again], cwd=ROOT, env=pg_env))
+            LOG_DIR.mkdir(parents=True, exist_ok=True)
+            with POSTGRES_PASS_LOG.open("w") as log:
+                postgres_pass = subprocess.Popen([sys.executable, "-m", "pytest", *again], cwd=ROOT, stdout=log,
+                                                 stderr=subprocess.STDOUT, env={**pass_env(env), "DATABASE_URL": postgres})
+            print(f"\n(the PostgreSQL pass runs alongside, on {postgres}; its output follows the SQLite pass's)")
         elif "DATABASE_URL" not in env:
             print(f"note: no PostgreSQL answers at {postgres}; the PostgreSQL pass did not run.", flush=True)
+        print(f"\n== Python suite on {env.get('DATABASE_URL', 'SQLite (the default)')} ==", flush=True)
+        results.append(subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=pass_env(env)))
+        if postgres_pass:
+            print(f"\n== Python suite again on PostgreSQL ({postgres}) ==", flush=True)
+            results.append(postgres_pass.wait())
+            print(POSTGRES_PASS_LOG.read_text(errors="replace"), flush=True)
     finally:
+        if postgres_pass and postgres_pass.poll() is None:
+            postgres_pass.terminate()
+            postgres_pass.wait(60)
         if redis_process:
             redis_process.stop()
     return next((code for code in results if code), 0)
+
+
+POSTGRES_PASS_LOG = LOG_DIR / "test-postgres-pass.log"
+
+
+def pass_env(env: dict[str, str]) -> dict[str, str]:
+    """A pass's own keys and queue on the shared Redis: another pass, a demo or another run
+    on the same machine never sees its events, tasks or counters."""
+    run_id = uuid.uuid4().hex[:8]
+    return {**env, "CHANNEL_LAYER_PREFIX": f"test-{run_id}", "CELERY_QUEUE": f"test-fulfillment-{run_id}"}
 
 
 def main() -> int:

@@ -23,11 +23,14 @@ from devstack.processes import (
     ROOT,
     Process,
     StackError,
+    Starting,
     free_port,
     port_open,
     spawn,
-    start_daphne,
-    wait_until,
+    spawn_daphne,
+    spawn_worker,
+    stop_all,
+    wait_all,
 )
 
 LAYOUTS = ("split", "daphne")
@@ -61,10 +64,16 @@ class Node:
         """The Daphne processes holding the sockets."""
         return [p for p in self.processes if p.extra.get("role", "").startswith("sockets")]
 
+    def workers(self) -> list[Process]:
+        return [p for p in self.processes if p.extra.get("role") == "worker"]
+
     def stop(self) -> None:
-        for process in reversed(self.processes):
-            # A socket server drains first (REALTIME_DRAIN_SECONDS, then its grace).
-            process.stop(timeout=30 if process in self.socket_servers() else 10)
+        """Stop every process at once, the proxy last: the socket servers' drain (REALTIME_DRAIN_SECONDS,
+        then its grace) reaches the pages through it."""
+        proxies = [p for p in self.processes if p.extra.get("role") == "proxy"]
+        sockets = self.socket_servers()
+        stop_all([p for p in self.processes if p not in proxies], lambda p: 30 if p in sockets else 10)
+        stop_all(proxies)
 
 
 def web_workers(env: dict[str, str]) -> int:
@@ -80,15 +89,10 @@ def gunicorn_argv(port: int, env: dict[str, str]) -> list[str]:
     ]
 
 
-def start_gunicorn(port: int, env: dict[str, str], log_dir: Path, name: str) -> Process:
+def spawn_gunicorn(port: int, env: dict[str, str], log_dir: Path, name: str) -> Starting:
     process = spawn(name, gunicorn_argv(port, env), env, log_dir)
     process.extra.update(role="web", url=f"http://127.0.0.1:{port}")
-    try:
-        wait_until(lambda: port_open("127.0.0.1", port) or not process.alive(), 30, f"gunicorn on port {port}")
-    finally:
-        if not process.alive():
-            raise StackError(f"gunicorn exited at start; its log says:\n{process.log_text()[-3000:]}")
-    return process
+    return Starting(process, lambda: port_open("127.0.0.1", port), 30, f"gunicorn on port {port}")
 
 
 def socket_processes(env: dict[str, str]) -> int:
@@ -150,7 +154,7 @@ def nginx_binary() -> str:
     return found
 
 
-def start_proxy(port: int, web_port: int, socket_ports: list[int], log_dir: Path, name: str) -> Process:
+def spawn_proxy(port: int, web_port: int, socket_ports: list[int], log_dir: Path, name: str) -> Starting:
     run_dir = ROOT / "var" / "run" / name
     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (run_dir / kind).mkdir(parents=True, exist_ok=True)
@@ -159,32 +163,35 @@ def start_proxy(port: int, web_port: int, socket_ports: list[int], log_dir: Path
     config.write_text(nginx_config(port, web_port, socket_ports, run_dir, log_dir / f"{name}.log"))
     process = spawn(name, [nginx_binary(), "-c", str(config), "-e", str(log_dir / f"{name}.log")], dict(os.environ), log_dir)
     process.extra.update(role="proxy", url=f"http://127.0.0.1:{port}")
-    wait_until(lambda: port_open("127.0.0.1", port) or not process.alive(), 15, f"nginx on port {port}")
-    if not process.alive():
-        raise StackError(f"nginx exited at start; its log says:\n{process.log_text()[-3000:]}")
-    return process
+    return Starting(process, lambda: port_open("127.0.0.1", port), 15, f"nginx on port {port}")
 
 
-def start_node(port: int, env: dict[str, str], log_dir: Path, name: str = "node", daphne_program: list[str] | None = None) -> Node:
-    """Start a node on ``port`` in the layout ``NODE_LAYOUT`` names (``split`` by default)."""
+def start_node(port: int, env: dict[str, str], log_dir: Path, name: str = "node", daphne_program: list[str] | None = None,
+               workers: int = 0) -> Node:
+    """Start a node on ``port`` in the layout ``NODE_LAYOUT`` names (``split`` by default), with ``workers``
+    Celery workers. Its processes start together; it returns once every one is ready."""
     layout = env.get("NODE_LAYOUT", "split")
     if layout not in LAYOUTS:
         raise StackError(f"NODE_LAYOUT must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     node = Node(f"http://127.0.0.1:{port}", layout)
+    starting: list[Starting] = []
     try:
         if layout == "daphne":  # Daphne serves HTTP here: a connection per request (config/settings.py)
-            node.processes.append(start_daphne(port, env, log_dir, name=f"{name}-daphne", program=daphne_program))
-            node.processes[-1].extra["role"] = "sockets1"
-            return node
-        # Every process of this layout reuses its threads, so it keeps its connections.
-        env = {"DATABASE_CONN_MAX_AGE": "60", **env}
-        web_port, socket_ports = free_port(), [free_port() for _ in range(socket_processes(env))]
-        for n, socket_port in enumerate(socket_ports, start=1):
-            node.processes.append(start_daphne(socket_port, env, log_dir, name=f"{name}-daphne{n}", program=daphne_program))
-            node.processes[-1].extra["role"] = f"sockets{n}"
-        node.processes.append(start_gunicorn(web_port, env, log_dir, name=f"{name}-web"))
-        node.processes.append(start_proxy(port, web_port, socket_ports, log_dir, name=f"{name}-proxy"))
+            starting.append(spawn_daphne(port, env, log_dir, name=f"{name}-daphne", program=daphne_program))
+            starting[-1].process.extra["role"] = "sockets1"
+        else:
+            # Every process of this layout reuses its threads, so it keeps its connections.
+            env = {"DATABASE_CONN_MAX_AGE": "60", **env}
+            web_port, socket_ports = free_port(), [free_port() for _ in range(socket_processes(env))]
+            for n, socket_port in enumerate(socket_ports, start=1):
+                starting.append(spawn_daphne(socket_port, env, log_dir, name=f"{name}-daphne{n}", program=daphne_program))
+                starting[-1].process.extra["role"] = f"sockets{n}"
+            starting.append(spawn_gunicorn(web_port, env, log_dir, name=f"{name}-web"))
+            starting.append(spawn_proxy(port, web_port, socket_ports, log_dir, name=f"{name}-proxy"))
+        for n in range(1, workers + 1):
+            starting.append(spawn_worker(env, log_dir, name=f"{name}-worker{n}" if workers > 1 else f"{name}-worker"))
+        node.processes = wait_all(starting)
     except BaseException:
-        node.stop()
+        stop_all([each.process for each in starting])
         raise
     return node

@@ -51,12 +51,19 @@ class Process:
     popen: subprocess.Popen
     log: Path
     extra: dict = field(default_factory=dict)
+    # Where this process's output begins: a process started again under the same name appends to the file.
+    log_start: int = 0
 
     def alive(self) -> bool:
         return self.popen.poll() is None
 
     def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
+        """What this process has written (not what an earlier one left in the same file)."""
+        if not self.log.exists():
+            return ""
+        with self.log.open("rb") as log:
+            log.seek(self.log_start)
+            return log.read().decode(errors="replace")
 
     def signal(self, sig: int) -> None:
         if self.alive():
@@ -64,16 +71,24 @@ class Process:
 
     def stop(self, timeout: float = 10) -> None:
         """SIGTERM the group, then SIGKILL what is left after ``timeout`` seconds."""
-        self.signal(signal.SIGTERM)
-        try:
-            self.popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.signal(signal.SIGKILL)
-            self.popen.wait(5)
+        stop_all([self], lambda _: timeout)
 
     def kill(self) -> None:
         self.signal(signal.SIGKILL)
         self.popen.wait(5)
+
+
+def stop_all(processes: list[Process], timeout: Callable[[Process], float] = lambda _: 10) -> None:
+    """Stop processes together: SIGTERM to every group at once, then SIGKILL what is left of each
+    after its ``timeout`` (counted from the SIGTERM), so their shutdowns overlap."""
+    for process in processes:
+        process.signal(signal.SIGTERM)
+    asked = time.monotonic()
+    for process in processes:
+        try:
+            process.popen.wait(max(0.0, asked + timeout(process) - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def raise_file_limit() -> None:
@@ -86,25 +101,48 @@ def spawn(name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> Pro
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
     with log.open("ab") as out:
+        start = out.tell()
         popen = subprocess.Popen(
             argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             preexec_fn=raise_file_limit,
         )
-    return Process(name, popen, log)
+    return Process(name, popen, log, log_start=start)
 
 
-def _expect_started(process: Process, ready: Callable[[], bool], timeout: float, what: str) -> Process:
-    def up() -> bool:
-        if not process.alive():
-            raise StackError(f"{what} exited at start; its log says:\n{process.log_text()[-3000:]}")
-        return ready()
+@dataclass
+class Starting:
+    """A process spawned and not yet known to be ready: ``wait()`` returns it once ``ready()`` holds.
 
+    Spawning several before waiting for any lets their start-ups (a second or more of
+    imports each) overlap; ``wait_all`` waits for such a group.
+    """
+
+    process: Process
+    ready: Callable[[], bool]
+    timeout: float
+    what: str
+
+    def wait(self) -> Process:
+        def up() -> bool:
+            if not self.process.alive():
+                raise StackError(f"{self.what} exited at start; its log says:\n{self.process.log_text()[-3000:]}")
+            return self.ready()
+
+        try:
+            wait_until(up, self.timeout, self.what)
+        except StackError:
+            self.process.stop()
+            raise
+        return self.process
+
+
+def wait_all(starting: list[Starting]) -> list[Process]:
+    """Wait until every process of the group is ready; if one is not, stop them all and raise."""
     try:
-        wait_until(up, timeout, what)
-    except StackError:
-        process.stop()
+        return [each.wait() for each in starting]
+    except BaseException:
+        stop_all([each.process for each in starting])
         raise
-    return process
 
 
 # --- Redis ----------------------------------------------------------------------
@@ -138,7 +176,7 @@ def start_redis(port: int, log_dir: Path, extra_args: list[str] | None = None) -
     ]
     process = spawn(f"redis-{port}", argv, dict(os.environ), log_dir)
     process.extra["url"] = f"redis://127.0.0.1:{port}/0"
-    return _expect_started(process, lambda: redis_answers(process.extra["url"]), 10, f"Redis on port {port}")
+    return Starting(process, lambda: redis_answers(process.extra["url"]), 10, f"Redis on port {port}").wait()
 
 
 def start_sentinel(port: int, primary_port: int, log_dir: Path, master: str = "mymaster") -> Process:
@@ -153,7 +191,7 @@ def start_sentinel(port: int, primary_port: int, log_dir: Path, master: str = "m
     )
     process = spawn(f"sentinel-{port}", [redis_server_binary(), str(config), "--sentinel"], dict(os.environ), log_dir)
     process.extra["url"] = f"redis://127.0.0.1:{port}/0"
-    return _expect_started(process, lambda: redis_answers(process.extra["url"]), 10, f"Sentinel on port {port}")
+    return Starting(process, lambda: redis_answers(process.extra["url"]), 10, f"Sentinel on port {port}").wait()
 
 
 def ensure_redis(url: str, log_dir: Path) -> tuple[str, Process | None]:
@@ -191,9 +229,9 @@ def amqp_answers(url: str) -> bool:
 # --- Django processes ---------------------------------------------------------
 
 
-def start_daphne(
+def spawn_daphne(
     port: int, env: dict[str, str], log_dir: Path, name: str | None = None, program: list[str] | None = None
-) -> Process:
+) -> Starting:
     """Daphne (realtime.server) on 127.0.0.1:``port``; ``program`` replaces the command (the benchmark's instrumented one)."""
     argv = [
         *(program or [sys.executable, "-m", "realtime.server"]), "-b", "127.0.0.1", "-p", str(port),
@@ -205,10 +243,16 @@ def start_daphne(
     name = name or f"daphne-{port}"
     process = spawn(name, argv, {**env, "REALTIME_NODE": name}, log_dir)  # its name in cluster presence
     process.extra["url"] = f"http://127.0.0.1:{port}"
-    return _expect_started(process, lambda: port_open("127.0.0.1", port), 30, f"Daphne on port {port}")
+    return Starting(process, lambda: port_open("127.0.0.1", port), 30, f"Daphne on port {port}")
 
 
-def start_worker(env: dict[str, str], log_dir: Path, name: str = "worker", concurrency: int | None = None) -> Process:
+def start_daphne(
+    port: int, env: dict[str, str], log_dir: Path, name: str | None = None, program: list[str] | None = None
+) -> Process:
+    return spawn_daphne(port, env, log_dir, name, program).wait()
+
+
+def spawn_worker(env: dict[str, str], log_dir: Path, name: str = "worker", concurrency: int | None = None) -> Starting:
     """A Celery worker; its pool and concurrency come from the settings unless ``concurrency`` is given."""
     argv = [
         str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
@@ -217,7 +261,12 @@ def start_worker(env: dict[str, str], log_dir: Path, name: str = "worker", concu
     ]
     # A worker's pool reuses its processes or threads, so it keeps its database connection.
     process = spawn(name, argv, {"DATABASE_CONN_MAX_AGE": "60", **env}, log_dir)
-    return _expect_started(process, lambda: " ready." in process.log_text(), 60, f"Celery worker {name}")
+    process.extra["role"] = "worker"
+    return Starting(process, lambda: " ready." in process.log_text(), 60, f"Celery worker {name}")
+
+
+def start_worker(env: dict[str, str], log_dir: Path, name: str = "worker", concurrency: int | None = None) -> Process:
+    return spawn_worker(env, log_dir, name, concurrency).wait()
 
 
 def manage(args: list[str], env: dict[str, str]) -> None:

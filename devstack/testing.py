@@ -21,7 +21,18 @@ from django.conf import settings
 from config.settings import channel_layer_host
 from devstack import DEMO_EVENTS_TOKEN
 from devstack.node import start_node
-from devstack.processes import ROOT, Process, free_port, start_daphne, start_redis, start_worker
+from devstack.processes import (
+    ROOT,
+    Process,
+    free_port,
+    spawn_daphne,
+    spawn_worker,
+    start_daphne,
+    start_redis,
+    start_worker,
+    stop_all,
+    wait_all,
+)
 from realtime.testing import Learner
 
 LOG_DIR = ROOT / "var" / "log" / "tests"
@@ -75,9 +86,10 @@ def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
         FULFILLMENT_DELAY_SECONDS="1.5",  # long enough to see a pending tile
         FULFILLMENT_FAILURE_RATE="0",
         FULFILLMENT_RETRY_BACKOFF_SECONDS="0.2",
-        # A course the simulated platform rejects for the first 6 attempts (every
+        FULFILLMENT_MAX_RETRIES="2",
+        # A course the simulated platform rejects for the first 3 attempts (every
         # automatic one), then accepts: tests/e2e/test_programs_live.py retries it.
-        FULFILLMENT_FAILING_COURSES="course-v1:E2E+FLAKY+2026=6",
+        FULFILLMENT_FAILING_COURSES="course-v1:E2E+FLAKY+2026=3",
         CERTIFICATE_DELAY_SECONDS="1",
         CERTIFICATE_FAILING_COURSES="course-v1:E2E+NOCERT+2026",
         # Workers that outlive a test keep their relay off: it would sweep
@@ -122,8 +134,7 @@ def start_worker_with(stack_env: dict[str, str], settings):
         return process
 
     yield start
-    for process in started:
-        process.stop()
+    stop_all(started)
 
 
 @dataclass
@@ -172,22 +183,24 @@ def start_stack(stack_env: dict[str, str], settings):
             layer["CONFIG"] = {**layer["CONFIG"], "hosts": [channel_layer_host(redis_process.extra["url"])]}
             settings.CHANNEL_LAYERS = {"default": layer}
         port = free_port()
+        starting = [spawn_daphne(port, env, LOG_DIR, name=f"daphne-{port}"),
+                    *(spawn_worker(env, LOG_DIR, name=f"worker-{uuid.uuid4().hex[:6]}") for _ in range(workers))]
         try:
-            daphne = start_daphne(port, env, LOG_DIR, name=f"daphne-{port}")
+            daphne, *worker_processes = wait_all(starting)
         except Exception:
             if redis_process:
                 redis_process.stop()
             raise
-        stack = Stack(f"http://127.0.0.1:{port}", port, env, daphne, [], redis_process)
+        stack = Stack(f"http://127.0.0.1:{port}", port, env, daphne, worker_processes, redis_process)
         stacks.append(stack)
-        for _ in range(workers):
-            stack.workers.append(start_worker(env, LOG_DIR, name=f"worker-{uuid.uuid4().hex[:6]}"))
         return stack
 
     yield start
     for stack in stacks:
-        for process in stack.processes():
-            process.stop()
+        # Redis last: the others' shutdowns still reach it.
+        stop_all([stack.daphne, *stack.workers])
+        if stack.redis:
+            stack.redis.stop()
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ import pytest
 from bench.learners import create_learners
 from commerce.models import Order
 from devstack.node import start_node
-from devstack.processes import free_port, start_worker, wait_until
+from devstack.processes import free_port, wait_until
 from devstack.testing import LOG_DIR
 from realtime import protocol
 from tests.e2e.helpers import Dashboards, artifacts_dir, converge, free_seats, place
@@ -41,8 +41,7 @@ def test_draining_a_socket_server_under_1000_dashboards_loses_nothing_and_spread
         "REALTIME_DRAIN_SECONDS": str(WINDOW), "REALTIME_HEARTBEAT_SECONDS": "20",
         "REALTIME_MAX_SOCKETS_PER_LEARNER": "10",
     }
-    node = start_node(free_port(), env, LOG_DIR, name=f"drain-{uuid.uuid4().hex[:6]}")
-    worker = start_worker(env, LOG_DIR, name=f"worker-{uuid.uuid4().hex[:6]}")
+    node = start_node(free_port(), env, LOG_DIR, name=f"drain-{uuid.uuid4().hex[:6]}", workers=1)
     board = None
     try:
         learners = [
@@ -113,7 +112,6 @@ def test_draining_a_socket_server_under_1000_dashboards_loses_nothing_and_spread
     finally:
         if board is not None:
             board.close()
-        worker.stop()
         node.stop()
 
 

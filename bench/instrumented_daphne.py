@@ -3,7 +3,10 @@
 With ``TRACED_SNAPSHOT_DIR`` set the heap is traced, and each SIGUSR1 writes a
 ``tracemalloc`` snapshot to ``<dir>/<n>.snapshot``. With ``MEMORY_REPORT_FILE``
 set, each SIGUSR2 appends a line of JSON: the interpreter's allocated blocks,
-tracked objects and frozen objects (the leak check). Collector pauses are logged
+tracked objects and frozen objects (the leak check); and SIGUSR1 appends the
+census of what freezing kept alive: the reference cycles a full collection of
+every object, the frozen ones included, would free, counted by kind (the leak
+check's last step: a creep in allocated blocks is named, not guessed). Collector pauses are logged
 by the server itself (realtime.collector); ``gc_pauses`` reads them back, and
 ``loop_stalls`` its event loop's stalls (realtime.stalls).
 """
@@ -14,6 +17,7 @@ import re
 import signal
 import sys
 import tracemalloc
+from collections import Counter
 from pathlib import Path
 
 from realtime.server import main
@@ -35,8 +39,48 @@ def _report_memory(_signum: int, _frame: object) -> None:
         report.write(json.dumps(line) + "\n")
 
 
+def _census(_signum: int, _frame: object) -> None:
+    gc.unfreeze()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        kinds = Counter(_kind(garbage) for garbage in gc.garbage)
+        found = len(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    gc.collect()  # now free them
+    gc.freeze()
+    with open(os.environ["MEMORY_REPORT_FILE"], "a") as report:
+        report.write(json.dumps({"census": {"objects": found, "kinds": kinds.most_common(25)}}) + "\n")
+
+
+def _kind(thing: object) -> str:
+    """A garbage object's type, with the code it belongs to where it has one (a coroutine's, a frame's)."""
+    kind = type(thing).__qualname__
+    code = getattr(thing, "cr_code", None) or getattr(thing, "f_code", None) or getattr(thing, "__code__", None)
+    if code is not None:
+        return f"{kind} {code.co_qualname}"
+    module = getattr(type(thing), "__module__", "builtins")
+    return kind if module == "builtins" else f"{module}.{kind}"
+
+
 def memory_reports(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    lines = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    return [line for line in lines if "census" not in line]
+
+
+def census(pid: int, report: Path) -> dict:
+    """What freezing kept alive in the server at ``pid`` (see ``_census``)."""
+    from devstack.processes import wait_until
+
+    def found() -> list[dict]:
+        lines = [json.loads(line) for line in report.read_text().splitlines()] if report.exists() else []
+        return [line["census"] for line in lines if "census" in line]
+
+    os.kill(pid, signal.SIGUSR1)
+    wait_until(found, 120, "the census of frozen garbage")
+    return found()[-1]
 
 
 def memory_settled(pid: int, report: Path) -> bool:
@@ -71,5 +115,8 @@ if __name__ == "__main__":
         tracemalloc.start()
         signal.signal(signal.SIGUSR1, _dump)
     if os.environ.get("MEMORY_REPORT_FILE"):
+        if os.environ.get("TRACED_SNAPSHOT_DIR"):
+            raise SystemExit("MEMORY_REPORT_FILE and TRACED_SNAPSHOT_DIR both want SIGUSR1: set one of them")
         signal.signal(signal.SIGUSR2, _report_memory)
+        signal.signal(signal.SIGUSR1, _census)
     main()

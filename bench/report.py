@@ -80,6 +80,15 @@ def markdown(results: dict, plots: list[Path], relative_to: Path) -> str:
         lines += [f"| warm-up | {r['start']['blocks']} | | {r['start']['rss_mib']} |"]
         lines += [f"| {n} | {c['blocks']} | {c['blocks'] / r['start']['blocks'] - 1:+.1%} | {c['rss_mib']} |"
                   for n, c in enumerate(r["rounds"], start=1)] + [""]
+        if "frozen_garbage" in r:
+            kept = r["frozen_garbage"]
+            lines += [f"What freezing kept: after the last cycle, a full collection of every object (the frozen "
+                      f"ones too) frees **{kept['objects']}** objects in reference cycles, "
+                      f"{kept['objects'] / (r['sockets'] * (r['cycles'] + 1)):.2f} per socket opened."]
+            if kept["kinds"]:
+                lines += ["", "| Kind (type, and its code where it has one) | objects |", "| --- | --- |"]
+                lines += [f"| `{kind}` | {n} |" for kind, n in kept["kinds"][:15]]
+            lines.append("")
     if "peer" in results:
         lines += _peer_table(results)
     if "checkout" in results:

@@ -29,3 +29,48 @@ def test_a_cpu_profile_is_summarised_as_shares_of_samples():
     assert dict(summary["cost_centres"])["  the enrollments queries"] == 75.0
     assert dict(summary["self_by_owner"]) == {"ours: dashboard": 75.0, "stdlib: threading": 25.0}
     assert summary["sync_async_bridging"] == 25.0
+
+
+CYCLE_KEPT_BY_FREEZING = """
+import gc, os, signal, sys
+from bench import instrumented_daphne
+
+class Held:
+    pass
+
+def make_cycles():
+    for _ in range(3):
+        held = Held()
+        held.me = held  # a cycle: only a collection frees it
+    frames = []
+    try:
+        raise ValueError
+    except ValueError as error:
+        frames.append(error)  # error -> traceback -> this frame -> frames -> error
+        error.frames = frames
+
+make_cycles()
+gc.freeze()  # as the socket server does: frozen cycles are never collected
+signal.signal(signal.SIGUSR1, instrumented_daphne._census)
+os.kill(os.getpid(), signal.SIGUSR1)
+print(gc.get_freeze_count() > 0)
+"""
+
+
+def test_the_census_names_the_cycles_that_freezing_kept(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from devstack.processes import ROOT
+
+    report = tmp_path / "memory.jsonl"
+    run = subprocess.run([sys.executable, "-c", CYCLE_KEPT_BY_FREEZING], cwd=ROOT, capture_output=True, text=True,
+                         env={"MEMORY_REPORT_FILE": str(report), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "True", "the census freezes again what survives"
+    (line,) = [json.loads(text)["census"] for text in report.read_text().splitlines()]
+    kinds = dict(line["kinds"])
+    assert kinds.get("__main__.Held") == 3, kinds
+    assert kinds.get("frame make_cycles") == 1, kinds
+    assert line["objects"] >= 3 + 3 + 1

@@ -39,3 +39,6 @@ def test_every_scenario_runs_and_loses_nothing(tmp_path):
     summary = (tmp_path / "smoke.md").read_text()
     assert "## 2. Publish to socket" in summary and "Where the memory goes" in summary
     assert "Where Daphne's CPU goes serving polls" in summary
+    leak = results["leak"]
+    assert len(leak["rounds"]) == 2 and leak["frozen_garbage"]["objects"] >= 0
+    assert "What freezing kept" in summary

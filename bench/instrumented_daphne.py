@@ -22,7 +22,7 @@ from pathlib import Path
 
 from realtime.server import main
 
-GC_LINE = re.compile(r"GCPAUSE gen=(\d) ms=([\d.]+) at=(\d+\.\d{3})")
+GC_LINE = re.compile(r"GCPAUSE gen=(\d) ms=([\d.]+)(?: ran_ms=([\d.]+))? at=(\d+\.\d{3})")
 STALL_LINE = re.compile(r"LOOPSTALL ms=([\d.]+) ran_ms=([\d.]+) at=(\d+\.\d{3})")
 
 
@@ -97,10 +97,11 @@ def memory_settled(pid: int, report: Path) -> bool:
     return len(blocks) == 2 and abs(blocks[1] - blocks[0]) < 0.002 * blocks[0]
 
 
-def gc_pauses(log: Path, since: float = 0.0, until: float = float("inf")) -> list[tuple[int, float]]:
-    """(generation, ms) of the pauses an instrumented server logged between two epoch times."""
-    return [(int(gen), float(ms)) for gen, ms, at in GC_LINE.findall(log.read_text(errors="replace"))
-            if since <= float(at) <= until]
+def gc_pauses(log: Path, since: float = 0.0, until: float = float("inf")) -> list[tuple[int, float, float | None]]:
+    """(generation, ms, CPU ms meanwhile or None in older lines) of the pauses an instrumented
+    server logged between two epoch times."""
+    return [(int(gen), float(ms), float(ran) if ran else None)
+            for gen, ms, ran, at in GC_LINE.findall(log.read_text(errors="replace")) if since <= float(at) <= until]
 
 
 def loop_stalls(log: Path, since: float = 0.0, until: float = float("inf")) -> list[tuple[float, float]]:

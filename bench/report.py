@@ -42,6 +42,12 @@ claim below is a ratio or a distribution measured side by side in one run.
 """
 
 
+def _pause(run: dict) -> str:
+    """The longest collector pause, with the CPU the collector used in it where it was recorded."""
+    ran = run.get("longest_gc_pause_ran_ms")
+    return _fmt(run.get("longest_gc_pause_ms")) + (f" (CPU {_fmt(ran)})" if ran is not None else "")
+
+
 def _stalls(step: dict) -> str:
     """Loop stalls of a ladder step; runs before the stall monitor have none recorded."""
     if "loop_stalls" not in step:
@@ -101,7 +107,7 @@ def markdown(results: dict, plots: list[Path], relative_to: Path) -> str:
                   "| longest GC pause ms |",
                   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         lines += [f"| {r['dashboards']} | {r['orders']} | {_fmt(r['p50'])} | {_fmt(r['p95'])} | {_fmt(r['p99'])} | "
-                  f"{_fmt(r['max'])} | {r['lost']} | {r['errors']} | {_fmt(r.get('longest_gc_pause_ms'))} |"
+                  f"{_fmt(r['max'])} | {r['lost']} | {r['errors']} | {_pause(r)} |"
                   for r in results["checkout"]] + [""]
     if "publish" in results:
         lines += ["## 2. Publish to socket", "", "The publishing function to the frame on the socket, at rising "
@@ -269,7 +275,7 @@ def _ladder_tables(runs: list[dict]) -> list[str]:
                 f"{_fmt(st['checkout_ms']['p99'])} | {_fmt(st['to_tile_ms']['p50'])} / {_fmt(st['to_tile_ms']['p99'])}"
                 f" / {_fmt(st['to_tile_ms']['max'])} | {st['lost']} | {st['errors']} | "
                 + " / ".join(f"{cpu[role]:.1f}" for role in ROLES)
-                + f" | {st['driver_cpu_ms_per_order']} | {_fmt(st['longest_gc_pause_ms'])} | {_stalls(st)} |")
+                + f" | {st['driver_cpu_ms_per_order']} | {_pause(st)} | {_stalls(st)} |")
         lines.append("")
     return lines
 
@@ -331,7 +337,7 @@ def _targets(results: dict) -> list[tuple[str, str, bool]]:
         pause = r.get("longest_gc_pause_ms") or 0
         targets.append(("20,000 dashboards on a node: checkout-to-tile p99 <= 50 ms at 20 orders/s",
                         f"{r['p99']} ms", r["p99"] <= 50 and not r["lost"]))
-        targets.append(("20,000 dashboards on a node: longest collector pause <= 50 ms", f"{pause} ms (10 ms and "
+        targets.append(("20,000 dashboards on a node: longest collector pause <= 50 ms", f"{_pause(r)} ms (10 ms and "
                         "over are logged)", pause <= 50))
     peer, idle, ours = results.get("peer"), results.get("idle"), _ours_publish(results)
     if peer and idle:

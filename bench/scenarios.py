@@ -21,6 +21,14 @@ from bench.stack import BenchStack
 from devstack.processes import wait_until
 
 
+def longest_pause(pauses: list[tuple[int, float, float | None]]) -> dict[str, float | None]:
+    """The longest collector pause and the CPU the collector used in it: far less than the
+    pause means the process waited for a core meanwhile (realtime.collector)."""
+    longest = max(pauses, key=lambda pause: pause[1], default=None)
+    return {"longest_gc_pause_ms": longest[1] if longest else None,
+            "longest_gc_pause_ran_ms": longest[2] if longest else None}
+
+
 def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
@@ -126,7 +134,7 @@ def checkout_to_tile(stack: BenchStack, learners, dashboards: int, sizes: dict, 
         stack.stop(process)
     result: dict[str, Any] = {"dashboards": len(group), "orders": orders, "server": server, "layer": layer,
               "errors": orders - len(placed), "lost": len(placed) - len(latencies), **distribution(latencies),
-              "gc_pauses": len(pauses), "longest_gc_pause_ms": max((ms for _gen, ms in pauses), default=None)}
+              "gc_pauses": len(pauses), **longest_pause(pauses)}
     say(f"  checkout->tile {len(group)} dashboards: p50 {result['p50']} ms, p99 {result['p99']} ms, "
         f"lost {result['lost']}, errors {result['errors']}, longest GC pause {result['longest_gc_pause_ms']} ms")
     return result
@@ -181,7 +189,7 @@ def idle_capacity(stack: BenchStack, learners, sizes: dict) -> dict:
     cpu_before, started = tree_cpu_seconds(process.popen.pid), time.perf_counter()
     time.sleep(sizes["idle_seconds"])  # the measurement window itself
     idle_cpu = (tree_cpu_seconds(process.popen.pid) - cpu_before) / (time.perf_counter() - started)
-    full_collections = [ms for gen, ms in gc_pauses(process.log, ramp_start, time.time()) if gen == 2]
+    full_collections = [ms for gen, ms, _ran in gc_pauses(process.log, ramp_start, time.time()) if gen == 2]
 
     port = int(url.rsplit(":", 1)[1])
     process.kill()
@@ -389,7 +397,7 @@ def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, *
             "checkout_ms": distribution(answers), "to_tile_ms": distribution(to_tile),
             "cpu_ms_per_order": {role: round(seconds * 1000 / orders, 2) for role, seconds in cpu.items()},
             "driver_cpu_ms_per_order": round(offered["client_cpu_seconds"] * 1000 / orders, 2),
-            "longest_gc_pause_ms": max((ms for _gen, ms in pauses), default=None),
+            **longest_pause(pauses),
             "loop_stalls": len(stalls), "longest_loop_stall_ms": max((ms for ms, _ran in stalls), default=None),
             # The loop ran less than half the stall: it was ready and waited for a core (or blocked).
             "loop_stalls_waiting": sum(1 for ms, ran in stalls if ran < ms / 2),

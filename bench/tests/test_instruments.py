@@ -5,10 +5,10 @@ from bench.profiles import owner, summarize
 
 def test_gc_pauses_are_read_from_the_server_log_within_a_window(tmp_path):
     log = tmp_path / "daphne.log"
-    log.write_text("INFO starting\nGCPAUSE gen=2 ms=512.5 at=100.000\nGCPAUSE gen=0 ms=12.0 at=150.500\n"
-                   "127.0.0.1 GET /x\nGCPAUSE gen=1 ms=20.0 at=300.000127.0.0.1:5 - - WSCONNECT\n")
-    assert gc_pauses(log) == [(2, 512.5), (0, 12.0), (1, 20.0)]
-    assert gc_pauses(log, since=120, until=200) == [(0, 12.0)]
+    log.write_text("INFO starting\nGCPAUSE gen=2 ms=512.5 ran_ms=498.0 at=100.000\nGCPAUSE gen=0 ms=12.0 "
+                   "ran_ms=0.4 at=150.500\n127.0.0.1 GET /x\nGCPAUSE gen=1 ms=20.0 at=300.000127.0.0.1:5 - - WSCONNECT\n")
+    assert gc_pauses(log) == [(2, 512.5, 498.0), (0, 12.0, 0.4), (1, 20.0, None)]
+    assert gc_pauses(log, since=120, until=200) == [(0, 12.0, 0.4)]
 
 
 def test_owners_name_the_package_our_app_or_the_stdlib_module():

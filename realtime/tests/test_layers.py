@@ -22,7 +22,7 @@ async def subscribers(*channels: str) -> dict[str, int]:
         counts = await client.pubsub_numsub(*channels)
     finally:
         await client.aclose()
-    return {name.decode(): count for name, count in counts}
+    return {name.decode() if isinstance(name, bytes) else name: count for name, count in counts}
 
 
 async def eventually(condition, what: str, timeout: float = 5) -> None:

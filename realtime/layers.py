@@ -44,8 +44,8 @@ class LeavingInBatches(RedisSingleShardConnection):
     closing or connecting at once, the wait passed Daphne's application close
     timeout; Daphne cancelled the applications, and the cancel cut their clean-up
     short: their channels stayed subscribed and in the shard's bookkeeping for
-    good (the benchmark's leak check grew 0.5 % a cycle; the server logged
-    "took too long to shut down" about 13,000 times). Here leaving is immediate:
+    good (the benchmark's leak check grew 0.5 % a cycle; its server logged "took
+    too long to shut down" for nearly every socket). Here leaving is immediate:
     the channel is queued and one task per shard sends them in one UNSUBSCRIBE.
     A channel subscribed again before its turn is simply taken off the queue.
     As in channels-redis, an unsubscribe that fails (Redis gone) is logged, not retried.

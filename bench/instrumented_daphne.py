@@ -65,9 +65,12 @@ def _kind(thing: object) -> str:
     return kind if module == "builtins" else f"{module}.{kind}"
 
 
+def _report_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
 def memory_reports(path: Path) -> list[dict]:
-    lines = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-    return [line for line in lines if "census" not in line]
+    return [line for line in _report_lines(path) if "census" not in line]
 
 
 def census(pid: int, report: Path) -> dict:
@@ -75,8 +78,7 @@ def census(pid: int, report: Path) -> dict:
     from devstack.processes import wait_until
 
     def found() -> list[dict]:
-        lines = [json.loads(line) for line in report.read_text().splitlines()] if report.exists() else []
-        return [line["census"] for line in lines if "census" in line]
+        return [line["census"] for line in _report_lines(report) if "census" in line]
 
     os.kill(pid, signal.SIGUSR1)
     wait_until(found, 120, "the census of frozen garbage")

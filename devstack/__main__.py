@@ -33,6 +33,7 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
 LOG_DIR = ROOT / "var" / "log"
+POSTGRES_PASS_LOG = LOG_DIR / "test-postgres-pass.log"
 
 
 def follow(processes: list[Process], stop: threading.Event) -> None:
@@ -188,9 +189,6 @@ def run_tests(pytest_args: list[str]) -> int:
         if redis_process:
             redis_process.stop()
     return next((code for code in results if code), 0)
-
-
-POSTGRES_PASS_LOG = LOG_DIR / "test-postgres-pass.log"
 
 
 def pass_env(env: dict[str, str]) -> dict[str, str]:

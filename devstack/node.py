@@ -64,9 +64,6 @@ class Node:
         """The Daphne processes holding the sockets."""
         return [p for p in self.processes if p.extra.get("role", "").startswith("sockets")]
 
-    def workers(self) -> list[Process]:
-        return [p for p in self.processes if p.extra.get("role") == "worker"]
-
     def stop(self) -> None:
         """Stop every process at once, the proxy last: the socket servers' drain (REALTIME_DRAIN_SECONDS,
         then its grace) reaches the pages through it."""
@@ -190,8 +187,8 @@ def start_node(port: int, env: dict[str, str], log_dir: Path, name: str = "node"
             starting.append(spawn_proxy(port, web_port, socket_ports, log_dir, name=f"{name}-proxy"))
         for n in range(1, workers + 1):
             starting.append(spawn_worker(env, log_dir, name=f"{name}-worker{n}" if workers > 1 else f"{name}-worker"))
-        node.processes = wait_all(starting)
-    except BaseException:
+    except BaseException:  # one could not even be spawned (nginx missing): stop the others
         stop_all([each.process for each in starting])
         raise
+    node.processes = wait_all(starting)
     return node

@@ -54,22 +54,22 @@ class LeavingInBatches(RedisSingleShardConnection):
     _leaving: set[str]
     _unsubscriber: "asyncio.Task[None] | None"
 
-    def adopt(self) -> None:
+    @classmethod
+    def adopt(cls, shard: RedisSingleShardConnection) -> None:
         """Make a shard channels-redis built into one of these (its state is kept)."""
-        self.__class__ = LeavingInBatches
-        self._leaving, self._unsubscriber = set(), None
-
-    def unsubscribe_soon(self, channel: str) -> None:
-        self._leaving.add(channel)
-        if self._unsubscriber is None or self._unsubscriber.done():
-            self._unsubscriber = asyncio.ensure_future(self._unsubscribe_leaving())
+        shard.__class__ = cls
+        shard._leaving, shard._unsubscriber = set(), None
 
     async def subscribe(self, channel: str) -> None:
         self._leaving.discard(channel)
         await super().subscribe(channel)
 
     async def unsubscribe(self, channel: str) -> None:
-        self.unsubscribe_soon(channel)
+        """Queue the channel to leave; returns without suspending, so the cancel that ends a
+        closing socket's ``receive`` cannot cut its clean-up short."""
+        self._leaving.add(channel)
+        if self._unsubscriber is None or self._unsubscriber.done():
+            self._unsubscriber = asyncio.ensure_future(self._unsubscribe_leaving())
 
     async def _unsubscribe_leaving(self) -> None:
         while self._leaving:
@@ -96,25 +96,9 @@ class SlimPubSubLoopLayer(RedisPubSubLoopLayer):
     """channels-redis's per-event-loop PubSub layer, with a SlimQueue per channel and
     shards that unsubscribe in the background (``LeavingInBatches``)."""
 
-    _shards: list[LeavingInBatches]
-
     async def _subscribe_to_channel(self, channel: str) -> None:
         self.channels[channel] = SlimQueue()
         await self._get_shard(channel).subscribe(channel)
-
-    async def receive(self, channel: str) -> Any:
-        """channels-redis's ``receive``, whose clean-up (the consumer is leaving: its
-        receive is cancelled) no longer waits, so a second cancel cannot cut it short."""
-        if channel not in self.channels:
-            await self._subscribe_to_channel(channel)
-        queue = self.channels[channel]
-        try:
-            message = await queue.get()
-        except (TimeoutError, asyncio.CancelledError, GeneratorExit):
-            if self.channels.pop(channel, None) is not None:
-                self._get_shard(channel).unsubscribe_soon(channel)
-            raise
-        return self.channel_layer.deserialize(message)
 
 
 class VerifyingRedisPubSubChannelLayer(RejectForged, RedisPubSubChannelLayer):

@@ -16,7 +16,14 @@ Sockets
     ``CONTRACT`` (docs/asyncapi.yaml) and offer ``hello``, ``receive`` and
     ``expect_update(course_id, status="active", within=5)``, whose failure
     message lists what arrived instead.
+
+Waiting
+    ``await eventually(condition, what)``: devstack.processes.wait_until for async tests,
+    polling a plain or async condition until it holds, failing with ``what`` after a deadline.
 """
+import asyncio
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,3 +89,17 @@ async def connect_dashboard(learner: Learner | None, origin: str = "http://local
 async def connect_live_dashboard(base_url: str, learner: Learner) -> DashboardSocket:
     """A real TCP WebSocket to a running server, logged in as ``learner``."""
     return await connect(base_url, cookie=learner.cookie_header, contract=CONTRACT)
+
+
+async def eventually(condition: Callable[[], object], what: str, timeout: float = 5, interval: float = 0.01) -> None:
+    """Poll ``condition`` (a function, or one returning an awaitable) until it holds, without blocking the loop."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        held = condition()
+        if inspect.isawaitable(held):
+            held = await held
+        if held:
+            return
+        if asyncio.get_running_loop().time() >= deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        await asyncio.sleep(interval)

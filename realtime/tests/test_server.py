@@ -2,6 +2,7 @@
 import asyncio
 
 from realtime.server import SWEEP_SLICE, SocketServer
+from realtime.testing import eventually
 
 
 class Connection:
@@ -25,7 +26,7 @@ async def test_the_timeout_sweep_lets_other_work_run_between_its_slices():
     loop.call_soon(lambda: progress_seen_by_other_work.append(len(checked)))  # ready before the sweep begins
 
     server.timeout_checker()
-    await asyncio.sleep(0.05)
+    await eventually(lambda: len(checked) == 3 * SWEEP_SLICE, "the sweep to check every connection")
 
     assert progress_seen_by_other_work == [SWEEP_SLICE]
     assert sorted(checked) == list(range(3 * SWEEP_SLICE)), "each connection checked once"
@@ -57,7 +58,7 @@ async def test_the_application_sweep_reaps_in_slices_and_releases_once_all_are_s
     loop.call_soon(lambda: progress_seen_by_other_work.append(len(server.connections)))
 
     server.application_checker()
-    await asyncio.sleep(0.05)
+    await eventually(lambda: not server.leaving, "the sweep to reap and release the closed connections")
 
     assert progress_seen_by_other_work == [3 * SWEEP_SLICE - SWEEP_SLICE], "other work ran after one slice"
     assert set(server.connections) == set(open_) and all(d["application_instance"] is live
@@ -81,8 +82,7 @@ async def test_a_finished_sweep_leaves_no_reference_cycle_holding_the_connection
     gc.disable()  # only reference counting from here, as for frozen objects
     try:
         server.timeout_checker()
-        await asyncio.sleep(0.05)
-        assert len(checked) == 3 * SWEEP_SLICE
+        await eventually(lambda: len(checked) == 3 * SWEEP_SLICE, "the sweep to check every connection")
         server.connections.clear()
         del connections
         assert not any(ref() for ref in alive), "the sweep still holds connections"

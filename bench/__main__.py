@@ -26,6 +26,8 @@ FULL: dict[str, Any] = {
     "ladder_dashboards": [1000, 10000], "ladder_rates": [10, 20, 50, 100, 200, 400], "ladder_seconds": 10,
     "ladder_layouts": ["split", "daphne"],
     "leak_sockets": 10000, "leak_cycles": 10,
+    "pool_dashboards": 100, "pool_rate": 20, "pool_slow_rate": 10, "pool_delay": 1.0, "pool_seconds": 10,
+    "pool_repeats": 2,
 }
 SMOKE: dict[str, Any] = {
     "checkout_sizes": [10], "checkout_rate": 5, "checkout_seconds": 1,
@@ -35,8 +37,10 @@ SMOKE: dict[str, Any] = {
     "choices": False,
     "ladder_dashboards": [10], "ladder_rates": [5, 10], "ladder_seconds": 1, "ladder_layouts": ["split"],
     "leak_sockets": 20, "leak_cycles": 2,
+    "pool_dashboards": 5, "pool_rate": 5, "pool_slow_rate": 5, "pool_delay": 0.2, "pool_seconds": 1,
+    "pool_repeats": 1,
 }
-SCENARIOS = ["ladder", "leak", "publish", "peer", "checkout", "idle", "compare", "choices"]
+SCENARIOS = ["ladder", "pool", "leak", "publish", "peer", "checkout", "idle", "compare", "choices"]
 
 
 def main() -> int:
@@ -82,6 +86,8 @@ def main() -> int:
                                 for layout in sizes["ladder_layouts"] for n in sizes["ladder_dashboards"]]
                        + (ladder_on_postgres(args.out, args.dashboards)
                           if args.database == "sqlite" and not (args.smoke or args.skip_postgres) else [])),
+            "pool": ("9. the worker's pool against a slow course platform",
+                     lambda: scenarios.worker_pools(stack, learners, sizes)),
             "leak": ("7. leak check: sockets opened and closed again and again",
                      lambda: scenarios.leak_check(stack, learners, sizes["leak_sockets"], sizes["leak_cycles"])),
             "publish": ("2. publish to socket: ours against the bare reference (PubSub layer, Daphne)",

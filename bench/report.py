@@ -75,6 +75,8 @@ def markdown(results: dict, plots: list[Path], relative_to: Path) -> str:
         lines += [f"| {t} | {v} | {'yes' if ok else '**no**'} |" for t, v, ok in targets] + [""]
     if "ladder" in results:
         lines += _ladder_tables(results["ladder"])
+    if "pool" in results:
+        lines += _pool_table(results["pool"])
     if "leak" in results:
         r = results["leak"]
         lines += ["## Leak check", "", f"{r['sockets']} sockets opened and closed {r['cycles']} times on one socket "
@@ -278,6 +280,29 @@ def _ladder_tables(runs: list[dict]) -> list[str]:
                 + f" | {st['driver_cpu_ms_per_order']} | {_pause(st)} | {_stalls(st)} |")
         lines.append("")
     return lines
+
+
+def _pool_table(runs: list[dict]) -> list[str]:
+    lines = ["## The worker's pool against a slow course platform", "",
+             "One worker as `make run` starts it, with each pool in turn (alternated, the same node otherwise): "
+             "one ladder step with an instant platform, for the worker's CPU per order, and one with a platform "
+             "that takes the call time shown. A pool completes at most concurrency / call time orders a second.", "",
+             "| pool | platform call s | offered /s | accepted /s | to tile p50 / p99 / max ms | lost | errors "
+             "| worker CPU ms/order |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for run in runs:
+        st = run["step"]
+        lines.append(f"| {run['pool']} × {run['concurrency']} | {_fmt(run['platform_delay_s'])} | {st['offered_rate']} "
+                     f"| {st['accepted_rate']} | {_fmt(st['to_tile_ms']['p50'])} / {_fmt(st['to_tile_ms']['p99'])} / "
+                     f"{_fmt(st['to_tile_ms']['max'])} | {st['lost']} | {st['errors']} | "
+                     f"{st['cpu_ms_per_order']['worker']:.1f} |")
+    instant = {pool: [r["step"]["cpu_ms_per_order"]["worker"] for r in runs
+                      if r["pool"] == pool and not r["platform_delay_s"]] for pool in ("prefork", "threads")}
+    if all(instant.values()):
+        prefork, threads = (sum(v) / len(v) for v in (instant["prefork"], instant["threads"]))
+        lines += ["", f"Worker CPU per order with an instant platform, mean of {len(instant['threads'])} alternated "
+                  f"runs: prefork {prefork:.1f} ms, threads {threads:.1f} ms (threads / prefork "
+                  f"{threads / prefork:.2f})."]
+    return lines + [""]
 
 
 def _at_rate(run: dict, rate: int) -> dict | None:

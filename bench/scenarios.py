@@ -366,6 +366,7 @@ def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, *
     # prepares its statements on the fifth (psycopg) from each database connection.
     warm = min(100, len(group))
     clients.place_orders(node.url, group, seats_for(warm, "warm"), 20, warm)
+    drain_until_quiet(pools, 2 * warm, timeout=60)  # a slow platform's backlog must not spill into a step
     time.sleep(2)  # let the connect burst, its catch-ups and the warm-up settle before measuring
     pools.drain()
     steps = []
@@ -380,7 +381,7 @@ def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, *
         window_start = time.time()
         offered = clients.place_orders(node.url, group, keys, rate, orders)
         placed = {(user, course): sent for user, course, sent, _answered, status in offered["orders"] if status == 201}
-        received = drain_until_quiet(pools, 2 * len(placed), timeout=30)
+        received = drain_until_quiet(pools, 2 * len(placed), timeout=sizes.get("ladder_drain_seconds", 30))
         cpu = {role: tree_cpu_seconds(p.popen.pid) - cpu_before[role] for role, p in processes.items()}
         if on_postgres:  # its backends: the ones alive now, including any started during the step
             cpu["postgres"] = cpu_seconds_since(database_before, postgres_pids())
@@ -422,6 +423,36 @@ def ladder_sustained(step: dict) -> bool:
     tile = step["to_tile_ms"]
     return (not step["errors"] and not step["lost"] and tile["p99"] is not None and tile["p99"] <= P99_LIMIT_MS
             and step["accepted_rate"] >= 0.9 * step["offered_rate"])
+
+
+# --- 9. The worker's pool against a slow course platform ------------------------------
+
+POOLS = [("prefork", 4), ("threads", 16)]  # the old default and the new one
+
+
+def worker_pools(stack: BenchStack, learners, sizes: dict) -> list[dict]:
+    """Each pool in ``POOLS`` on the same node, alternated ``pool_repeats`` times: one ladder step
+    with an instant platform (CPU per order) and one with a platform that takes ``pool_delay``
+    seconds (how many calls the worker holds at once: prefork's 4 processes complete at most
+    4 / delay orders a second)."""
+    runs = []
+    for repeat in range(sizes["pool_repeats"]):
+        for pool, concurrency in POOLS:
+            for delay, rate in ((0.0, sizes["pool_rate"]), (sizes["pool_delay"], sizes["pool_slow_rate"])):
+                orders = rate * sizes["pool_seconds"]
+                step_sizes = {**sizes, "ladder_rates": [rate], "ladder_seconds": sizes["pool_seconds"],
+                              # room for prefork's backlog to clear, so a slow tile counts as slow, not lost
+                              "ladder_drain_seconds": 30 + orders * delay / min(c for _, c in POOLS)}
+                run = capacity_ladder(stack, learners, sizes["pool_dashboards"], step_sizes,
+                                      CELERY_WORKER_POOL=pool, CELERY_WORKER_CONCURRENCY=str(concurrency),
+                                      FULFILLMENT_DELAY_SECONDS=str(delay))
+                runs.append({"pool": pool, "concurrency": concurrency, "platform_delay_s": delay,
+                             "repeat": repeat, "step": run["steps"][0]})
+                step = run["steps"][0]
+                say(f"  pool {pool} x {concurrency}, platform {delay} s, {rate}/s: to tile p50 "
+                    f"{step['to_tile_ms']['p50']} / p99 {step['to_tile_ms']['p99']} ms, lost {step['lost']}, "
+                    f"worker CPU {step['cpu_ms_per_order']['worker']} ms/order")
+    return runs
 
 
 # --- 7. Leak check: sockets opened and closed again and again -------------------------

@@ -73,7 +73,7 @@ def _reset_context(**kwargs) -> None:
 
 @worker_init.connect
 def _serve_metrics(**kwargs) -> None:
-    """With METRICS_PORT set, the worker serves its metrics (every pool process's, with
+    """With METRICS_PORT set, the worker serves its metrics (a prefork pool's processes' too, with
     PROMETHEUS_MULTIPROC_DIR) for Prometheus to scrape; workers serve no other HTTP."""
     port = os.environ.get("METRICS_PORT")
     if port:

@@ -271,6 +271,9 @@ CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (
     ";".join(f"sentinel://{host}:{port}" for host, port in REDIS_SENTINELS) if REDIS_SENTINELS else REDIS_URL
 )
+# A Redis broker goes through config.broker's transport (kombu's, with a fix); RabbitMQ and
+# Sentinel URLs through kombu's own.
+CELERY_BROKER_TRANSPORT = "config.broker:Transport" if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", DEFAULT_QUEUE)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -299,14 +302,16 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # the order to the relay (commerce.relay).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# Fulfillment waits on the course platform (I/O), so orders per second are
-# capped at concurrency / platform latency. ``threads`` holds many calls at
-# once in one process; it is not the default because kombu 5.7's Redis
-# transport kills a threads-pool worker that holds unacknowledged tasks when
-# Redis restarts (AttributeError in restore_unacked; tests/e2e/test_faults.py
-# caught it), while prefork survives. docs/performance.md has the figures.
-CELERY_WORKER_POOL = os.environ.get("CELERY_WORKER_POOL", "prefork")
-CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 4)
+# Fulfillment waits on the course platform (I/O), so a worker completes at most
+# concurrency / platform latency orders a second. A pool of threads holds many
+# such calls in one process (and spends less CPU per task than prefork's pipes
+# to its children); the "pool" scenario in bench/ measures both side by side.
+# Every thread that ran a task keeps its own database connection for
+# DATABASE_CONN_MAX_AGE: CELERY_WORKER_CONCURRENCY threads per worker count
+# against PostgreSQL's max_connections. ``prefork`` is still there for
+# CPU-bound tasks.
+CELERY_WORKER_POOL = os.environ.get("CELERY_WORKER_POOL", "threads")
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 16)
 
 # --- Fulfillment --------------------------------------------------------------
 # The course platform fulfillment calls (commerce.platform). The simulated one

@@ -42,3 +42,9 @@ def test_every_scenario_runs_and_loses_nothing(tmp_path):
     leak = results["leak"]
     assert len(leak["rounds"]) == 2 and leak["frozen_garbage"]["objects"] >= 0
     assert "What freezing kept" in summary
+    pools = [(r["pool"], r["platform_delay_s"]) for r in results["pool"]]
+    assert pools == [("prefork", 0.0), ("prefork", 0.2), ("threads", 0.0), ("threads", 0.2)], pools
+    assert all(r["step"]["lost"] == 0 and r["step"]["errors"] == 0 for r in results["pool"])
+    # The slow platform's call is in every tile's time: the node ran with the delay it was given.
+    assert all(r["step"]["to_tile_ms"]["p50"] >= 200 for r in results["pool"] if r["platform_delay_s"])
+    assert "The worker's pool against a slow course platform" in summary

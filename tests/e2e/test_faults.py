@@ -139,6 +139,42 @@ def test_redis_restart_loses_no_order_and_dashboards_converge(start_stack, dashb
     converge(board, [learner.user.pk for learner in learners], timeout=60)
 
 
+def test_redis_killed_while_the_worker_holds_slow_calls(start_stack, make_learner):
+    """The worker's default pool (threads) holds every slow platform call of a burst at once, and
+    Redis dying while they are in flight costs neither the worker nor an order.
+
+    (kombu's Redis transport once killed a threads-pool worker that held unacknowledged tasks
+    when Redis went away: bench/notes.md, finding 13.)
+    """
+    stack = start_stack(workers=1, private_redis=True, FULFILLMENT_DELAY_SECONDS="5")
+    worker = stack.workers[0]
+    assert "(thread)" in worker.log_text(), "the default pool is the one under test"
+    (seat,) = free_seats(1)
+    learners = [make_learner() for _ in range(6)]
+    answers = [place(stack.url, learner, seat) for learner in learners]
+    assert [status for status, _ in answers] == [201] * 6, answers
+    numbers = [body["number"] for _, body in answers]
+
+    wait_until(lambda: worker.log_text().count("fulfillment attempt 1") == 6, 20, "six calls to the platform")
+    assert "succeeded in" not in worker.log_text(), "all six calls were held at once, none had to wait for another"
+    port = int(stack.redis.extra["url"].rsplit(":", 1)[1].split("/")[0])
+    stack.redis.kill()
+    # The consumer notices at once when its BRPOP connection drops, or at its next health check.
+    wait_until(lambda: "Cannot connect to" in worker.log_text(), 60, "the worker to lose its broker")
+    wait_until(lambda: Order.objects.filter(number__in=numbers, status="complete").count() == 6, 30,
+               "the calls in flight to complete", interval=0.2)
+    stack.redis = start_redis(port, LOG_DIR)
+
+    status, later = place(stack.url, make_learner(), seat)
+    assert status == 201, later
+    wait_until(lambda: Order.objects.get(number=later["number"]).status == "complete", 30,
+               "an order placed after Redis was back to complete", interval=0.2)
+    assert worker.alive()
+    # The calls that ended while Redis was down could not be acknowledged, which the worker logs
+    # ("Couldn't ack"); what killed it before config.broker was an "Unrecoverable error".
+    assert "Unrecoverable error" not in worker.log_text(), worker.log_text()[-3000:]
+
+
 def test_daphne_restart_clients_reconnect_and_catch_up(start_stack, dashboards, learner):
     stack = start_stack(workers=0)
     (seat,) = free_seats(1)

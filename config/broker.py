@@ -13,7 +13,7 @@ visibility timeout, and commerce.relay sends an order whose fulfillment is overd
 again.
 """
 import redis as redis_py
-from kombu.transport import redis
+from kombu.transport import TRANSPORT_ALIASES, redis
 
 
 class Channel(redis.Channel):
@@ -25,3 +25,9 @@ class Channel(redis.Channel):
 
 class Transport(redis.Transport):
     Channel = Channel
+
+
+def use_for_redis_urls() -> None:
+    """Make ``redis://`` and ``rediss://`` broker URLs use this transport (kombu looks a URL's
+    scheme up in this table when it connects, so a broker URL set later is covered too)."""
+    TRANSPORT_ALIASES["redis"] = TRANSPORT_ALIASES["rediss"] = f"{__name__}:Transport"

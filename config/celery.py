@@ -7,6 +7,7 @@ from celery.signals import before_task_publish, task_postrun, task_prerun, worke
 from celery.worker.consumer import Consumer
 from django.db import close_old_connections
 
+from config import broker
 from config.logcontext import CARRIED, actor_context, reset_context
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -25,6 +26,7 @@ class PromptConsumer(Consumer):
         return super().ensure_connected(conn)
 
 
+broker.use_for_redis_urls()
 app = Celery("learnpush")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.worker_consumer = "config.celery:PromptConsumer"

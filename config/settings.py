@@ -271,9 +271,6 @@ CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (
     ";".join(f"sentinel://{host}:{port}" for host, port in REDIS_SENTINELS) if REDIS_SENTINELS else REDIS_URL
 )
-# A Redis broker goes through config.broker's transport (kombu's, with a fix); RabbitMQ and
-# Sentinel URLs through kombu's own.
-CELERY_BROKER_TRANSPORT = "config.broker:Transport" if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", DEFAULT_QUEUE)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -160,7 +160,7 @@ def test_redis_killed_while_the_worker_holds_slow_calls(start_stack, make_learne
     port = int(stack.redis.extra["url"].rsplit(":", 1)[1].split("/")[0])
     stack.redis.kill()
     # The consumer notices at once when its BRPOP connection drops, or at its next health check.
-    wait_until(lambda: "Cannot connect to" in worker.log_text(), 60, "the worker to lose its broker")
+    wait_until(lambda: "Cannot connect to redis" in worker.log_text(), 60, "the worker to lose its broker")
     wait_until(lambda: Order.objects.filter(number__in=numbers, status="complete").count() == 6, 30,
                "the calls in flight to complete", interval=0.2)
     stack.redis = start_redis(port, LOG_DIR)

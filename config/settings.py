@@ -301,12 +301,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Fulfillment waits on the course platform (I/O), so a worker completes at most
 # concurrency / platform latency orders a second. A pool of threads holds many
-# such calls in one process (and spends less CPU per task than prefork's pipes
-# to its children); the "pool" scenario in bench/ measures both side by side.
-# Every thread that ran a task keeps its own database connection for
-# DATABASE_CONN_MAX_AGE: CELERY_WORKER_CONCURRENCY threads per worker count
-# against PostgreSQL's max_connections. ``prefork`` is still there for
-# CPU-bound tasks.
+# such calls in one process; the "pool" scenario in bench/ measures it against
+# prefork side by side (findings 32-33 in bench/notes.md: the same CPU per order
+# on SQLite, about 1.5 ms more on PostgreSQL). Every thread that ran a task keeps
+# its own database connection for DATABASE_CONN_MAX_AGE: CELERY_WORKER_CONCURRENCY
+# threads per worker count against PostgreSQL's max_connections. ``prefork`` is
+# still there for CPU-bound tasks.
 CELERY_WORKER_POOL = os.environ.get("CELERY_WORKER_POOL", "threads")
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 16)
 

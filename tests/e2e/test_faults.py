@@ -31,6 +31,11 @@ def broker_url(broker: str) -> str:
     return url
 
 
+def redis_port(stack) -> int:
+    """The port of the stack's own Redis, to start it again there."""
+    return int(stack.redis.extra["url"].rsplit(":", 1)[1].split("/")[0])
+
+
 # The broker is the variable here; the Redis case also runs on PostgreSQL.
 @pytest.mark.parametrize("broker", ["redis", pytest.param("rabbitmq", marks=pytest.mark.any_database)])
 def test_worker_killed_mid_fulfillment_completes_within_a_minute_of_a_worker_back(
@@ -106,7 +111,7 @@ def test_redis_restart_loses_no_order_and_dashboards_converge(start_stack, dashb
     board = dashboards(stack.url, learners)
     assert all(place(stack.url, learner, seats[0])[0] == 201 for learner in learners)
 
-    port = int(stack.redis.extra["url"].rsplit(":", 1)[1].split("/")[0])
+    port = redis_port(stack)
     stack.redis.kill()  # everything in it is gone: groups, queued tasks
     during = [place(stack.url, learner, seats[1]) for learner in learners]
     # Keep it down long enough that kombu's own backoff (2, 4, 6 ... 30 s) would have grown.
@@ -143,8 +148,8 @@ def test_redis_killed_while_the_worker_holds_slow_calls(start_stack, make_learne
     """The worker's default pool (threads) holds every slow platform call of a burst at once, and
     Redis dying while they are in flight costs neither the worker nor an order.
 
-    (kombu's Redis transport once killed a threads-pool worker that held unacknowledged tasks
-    when Redis went away: bench/notes.md, finding 13.)
+    (kombu's Redis transport killed a threads-pool worker that held unacknowledged tasks when
+    Redis went away, until config.broker: bench/notes.md, finding 32.)
     """
     stack = start_stack(workers=1, private_redis=True, FULFILLMENT_DELAY_SECONDS="5")
     worker = stack.workers[0]
@@ -157,7 +162,7 @@ def test_redis_killed_while_the_worker_holds_slow_calls(start_stack, make_learne
 
     wait_until(lambda: worker.log_text().count("fulfillment attempt 1") == 6, 20, "six calls to the platform")
     assert "succeeded in" not in worker.log_text(), "all six calls were held at once, none had to wait for another"
-    port = int(stack.redis.extra["url"].rsplit(":", 1)[1].split("/")[0])
+    port = redis_port(stack)
     stack.redis.kill()
     # The consumer notices at once when its BRPOP connection drops, or at its next health check.
     wait_until(lambda: "Cannot connect to redis" in worker.log_text(), 60, "the worker to lose its broker")

@@ -141,26 +141,23 @@ def checkout_to_tile(stack: BenchStack, learners, dashboards: int, sizes: dict, 
 
 
 async def _place_orders(url: str, group, seats, rate: float, count: int) -> dict:
-    import httpx
-
-    csrf = "b" * 32
+    """Offer ``count`` checkouts at ``rate``: each placed order's (learner, course) and when it was answered."""
     placed: dict[tuple[int, str], float] = {}
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        async def one(i: int) -> None:
-            user_id, cookie = group[i % len(group)]
-            seat = seats[i // len(group)]
-            response = await client.post(
-                "/api/v1/orders/", json={"course_id": seat.course.key, "mode": "audit"},
-                headers={"Cookie": f"{cookie}; csrftoken={csrf}", "X-CSRFToken": csrf},
-            )
-            if response.status_code == 201:
-                placed[(user_id, seat.course.key)] = time.time()
+    connections = clients.Connections(url)
 
-        start, tasks = time.perf_counter(), []
-        for i in range(count):
-            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-            tasks.append(asyncio.create_task(one(i)))
-        await asyncio.gather(*tasks)
+    async def one(i: int) -> None:
+        user_id, cookie = group[i % len(group)]
+        seat = seats[i // len(group)]
+        status, _body = await connections.send(clients.checkout_request(connections, cookie, seat.course.key), 30)
+        if status == 201:
+            placed[(user_id, seat.course.key)] = time.time()
+
+    start, tasks = time.perf_counter(), []
+    for i in range(count):
+        await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+        tasks.append(asyncio.create_task(one(i)))
+    await asyncio.gather(*tasks)
+    connections.close()
     return placed
 
 

@@ -148,7 +148,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write
     # lock when a transaction starts, so two writers queue on the timeout
-    # instead of failing with "database is locked" when a read upgrades.
+    # instead of failing with "database is locked" when a read upgrades. The
+    # backend hands that lock from one of our transactions to the next as soon
+    # as it is free (config/sqlite_backend), instead of SQLite's sleeping retries.
+    DATABASES["default"]["ENGINE"] = "config.sqlite_backend"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": env_float("DATABASE_SQLITE_TIMEOUT", 30),

@@ -40,7 +40,7 @@ LOG_DIR = ROOT / "var" / "log" / "tests"
 
 def database_url(settings_dict: dict) -> str:
     """A DATABASE_URL for the database Django is connected to (the test one, in tests)."""
-    if settings_dict["ENGINE"].endswith("sqlite3"):
+    if "sqlite" in settings_dict["ENGINE"]:
         return f"sqlite:///{settings_dict['NAME']}"
     user = settings_dict.get("USER") or ""
     password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""

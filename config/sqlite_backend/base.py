@@ -22,6 +22,8 @@ import os
 from django.db.backends.sqlite3 import base
 
 
+# The hooks overridden here are Django's private ones, which django-stubs does not declare
+# (hence the "type: ignore[misc]" on each call up).
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -44,7 +46,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if descriptor is not None:
             fcntl.flock(descriptor, fcntl.LOCK_EX)  # releases the GIL while it waits
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]
         except BaseException:
             self._release_writer_lock()
             raise
@@ -55,19 +57,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]
         finally:
             self._release_writer_lock()
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]
         finally:
             self._release_writer_lock()
 
     def _close(self) -> None:
         try:
-            super()._close()
+            super()._close()  # type: ignore[misc]
         finally:
             if self._writer_lock is not None and self._writer_lock_pid == os.getpid():
                 os.close(self._writer_lock)  # releases the lock if a transaction still held it

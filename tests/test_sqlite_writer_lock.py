@@ -36,18 +36,21 @@ def end(connection, how: str = "commit") -> None:
 
 
 class Writer(threading.Thread):
-    """Another thread's transaction that inserts ``value``; ``outcome`` says how it ended."""
+    """Another thread's insert of ``value``, in a transaction or alone (autocommit); ``outcome`` says how it ended."""
 
-    def __init__(self, path: Path, value: int) -> None:
+    def __init__(self, path: Path, value: int, alone: bool = False) -> None:
         super().__init__(daemon=True)
-        self.path, self.value, self.outcome = path, value, "waiting"
+        self.path, self.value, self.alone, self.outcome = path, value, alone, "waiting"
 
     def run(self) -> None:
         connection = open_database(self.path)
         try:
-            begin(connection)
-            connection.cursor().execute("INSERT INTO t VALUES (%s)", [self.value])
-            end(connection)
+            if self.alone:
+                connection.cursor().execute("INSERT INTO t VALUES (%s)", [self.value])
+            else:
+                begin(connection)
+                connection.cursor().execute("INSERT INTO t VALUES (%s)", [self.value])
+                end(connection)
             self.outcome = "committed"
         except Exception as error:
             self.outcome = repr(error)
@@ -95,6 +98,14 @@ def test_a_writer_waits_for_the_holder_to_end_its_transaction(database: Path, ho
     holder.cursor().execute("INSERT INTO t VALUES (1)")
     wait_for(Writer(database, 2), lambda: end(holder, how))
     assert values(database) == ([1, 2] if how == "commit" else [2])
+
+
+def test_a_write_outside_a_transaction_waits_its_turn_too(database: Path) -> None:
+    holder = open_database(database)
+    begin(holder)
+    holder.cursor().execute("INSERT INTO t VALUES (1)")
+    wait_for(Writer(database, 2, alone=True), lambda: end(holder))
+    assert values(database) == [1, 2]
 
 
 def test_closing_a_connection_inside_its_transaction_frees_the_lock(database: Path) -> None:

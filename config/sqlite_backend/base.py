@@ -10,16 +10,47 @@ that then held the lock for 4 ms (finding 34 in bench/notes.md).
 Here every transaction first takes an exclusive ``flock(2)`` on a file beside
 the database (``<name>-writer.lock``) and lets it go when it commits or rolls
 back; the kernel wakes a waiter as soon as it is released, and frees it when
-its holder's process dies. SQLite's own lock stays the guard: a write from
-outside a transaction, or from another program, still waits on SQLite's
-timeout as before, and this lock only decides which of our transactions goes
-next. The wait has no timeout of its own: every transaction of this project is
-short and makes no network call, so a waiter waits one holder's transaction.
+its holder's process dies. A statement that writes outside a transaction (an
+``update()`` in autocommit mode) is a transaction of its own to SQLite, so it
+takes the lock around itself: left to SQLite's retries, such a write waited
+up to 4 s behind the transactions that queue here. SQLite's own lock stays
+the guard: another program's writes still wait on SQLite's timeout, and this
+lock only decides which of ours goes next. The wait has no timeout of its
+own: every transaction of this project is short and makes no network call,
+so a waiter waits out the transactions ahead of it.
 """
 import fcntl
 import os
+import sqlite3
+from collections.abc import Callable
+from typing import Any
 
 from django.db.backends.sqlite3 import base
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class Cursor(base.SQLiteCursorWrapper):
+    """A cursor whose writes outside a transaction wait for the writer lock like a transaction."""
+
+    def __init__(self, connection: sqlite3.Connection, wrapper: "DatabaseWrapper") -> None:
+        super().__init__(connection)
+        self.wrapper = wrapper
+
+    def execute(self, query: str, params: Any = None) -> Any:
+        return self._in_turn(super().execute, query, params)
+
+    def executemany(self, query: str, param_list: Any) -> Any:
+        return self._in_turn(super().executemany, query, param_list)
+
+    def _in_turn(self, run: Callable[[str, Any], Any], query: str, arguments: Any) -> Any:
+        if self.connection.in_transaction or not query.lstrip()[:7].upper().startswith(WRITES):
+            return run(query, arguments)
+        self.wrapper.take_writer_lock()
+        try:
+            return run(query, arguments)
+        finally:
+            self.wrapper.release_writer_lock()
 
 
 # The hooks overridden here are Django's private ones, which django-stubs does not declare
@@ -41,31 +72,37 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._writer_lock_pid = os.getpid()
         return self._writer_lock
 
-    def _start_transaction_under_autocommit(self) -> None:
+    def take_writer_lock(self) -> None:
         descriptor = self._lock_descriptor()
         if descriptor is not None:
             fcntl.flock(descriptor, fcntl.LOCK_EX)  # releases the GIL while it waits
+
+    def release_writer_lock(self) -> None:
+        if self._writer_lock is not None and self._writer_lock_pid == os.getpid():
+            fcntl.flock(self._writer_lock, fcntl.LOCK_UN)
+
+    def create_cursor(self, name: str | None = None) -> Cursor:
+        return self.connection.cursor(factory=lambda connection: Cursor(connection, self))
+
+    def _start_transaction_under_autocommit(self) -> None:
+        self.take_writer_lock()
         try:
             super()._start_transaction_under_autocommit()  # type: ignore[misc]
         except BaseException:
-            self._release_writer_lock()
+            self.release_writer_lock()
             raise
-
-    def _release_writer_lock(self) -> None:
-        if self._writer_lock is not None and self._writer_lock_pid == os.getpid():
-            fcntl.flock(self._writer_lock, fcntl.LOCK_UN)
 
     def _commit(self) -> None:
         try:
             super()._commit()  # type: ignore[misc]
         finally:
-            self._release_writer_lock()
+            self.release_writer_lock()
 
     def _rollback(self) -> None:
         try:
             super()._rollback()  # type: ignore[misc]
         finally:
-            self._release_writer_lock()
+            self.release_writer_lock()
 
     def _close(self) -> None:
         try:

@@ -117,20 +117,20 @@ def test_closing_a_connection_inside_its_transaction_frees_the_lock(database: Pa
 
 
 HOLD_IN_ANOTHER_PROCESS = """
-import sys, time, django
+import sys, django
 django.setup()
 from tests.test_sqlite_writer_lock import begin, open_database
 connection = open_database(sys.argv[1])
 begin(connection)
 connection.cursor().execute("INSERT INTO t VALUES (1)")
 print("held", flush=True)
-time.sleep(600)
+sys.stdin.read()  # holds the transaction until the test kills this process
 """
 
 
 def test_a_process_that_dies_holding_the_lock_frees_it(database: Path) -> None:
     holder = subprocess.Popen([sys.executable, "-c", HOLD_IN_ANOTHER_PROCESS, str(database)], cwd=ROOT,
-                              stdout=subprocess.PIPE, text=True)
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         wait_for(Writer(database, 2), holder.kill)

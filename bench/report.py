@@ -28,7 +28,7 @@ def write(results: dict, out: Path, name: str, docs: bool) -> list[Path]:
 
 HEADER = """# Performance
 
-`make bench` (about 45 minutes) starts its own stack on loopback (a private
+`make bench` (about an hour) starts its own stack on loopback (a private
 Redis, nodes as `make run` starts them: nginx, gunicorn and two Daphne socket
 servers; Daphne or uvicorn alone for the server comparisons; Celery workers; a
 SQLite database under `var/bench/`, and a fresh PostgreSQL database for the

@@ -4,10 +4,12 @@ A full collection walks every tracked object and stops the whole process
 meanwhile: about 0.12 ms per open socket, 1.5 s at 10,000 (docs/performance.md).
 Two things keep that pause from growing with the sockets held:
 
-* ``freeze_survivors``: whatever survives two young collections is moved to
+* ``freeze_survivors``: whatever survives a gen-1 collection is moved to
   the permanent generation (``gc.freeze()``, after Instagram's use of it), so
-  full collections walk almost nothing. Frozen objects are still freed by
-  reference counting, but a reference cycle among them never is.
+  full collections walk almost nothing; and gen 1 is collected after every
+  three gen-0 collections (eleven by Python's default), so it holds only what
+  those few left. Frozen objects are still freed by reference counting, but a
+  reference cycle among them never is.
 * realtime.server breaks the cycles a closed socket leaves (Daphne's and
   Autobahn's objects refer to each other), so a closed socket is freed by
   reference counting alone (measured: 60 cyclic objects per closed socket
@@ -30,6 +32,13 @@ from realtime.metrics import GC_PAUSE
 # the collector worked that long, far less when the process was only waiting for a
 # core (the load's other processes held both), as realtime.stalls tells for the loop.
 LOG_PAUSE_MS = 10.0
+
+# Gen 1 is collected once more than this many gen-0 collections ran since its last
+# (Python's default: 10). Each gen-1 collection walks what survived those: at 20,000
+# sockets, with the default, bursts of the loop's pending work (asyncio handles, their
+# argument tuples, coroutines, a frame's masker) left 25,000-50,000 objects there,
+# 30-80 ms a collection (bench/notes.md, finding 36).
+GENERATION1_THRESHOLD = 2
 
 _started = [0.0, 0.0]
 _pending: list[tuple[int, float]] = []
@@ -58,8 +67,10 @@ def time_pauses() -> None:
 
 
 def freeze_survivors() -> None:
-    """Freeze everything alive now and, from now on, whatever survives two young collections."""
+    """Freeze everything alive now and, from now on, whatever survives a gen-1 collection."""
     gc.freeze()
+    threshold0, _, threshold2 = gc.get_threshold()
+    gc.set_threshold(threshold0, GENERATION1_THRESHOLD, threshold2)
     if _freeze_after_young not in gc.callbacks:
         gc.callbacks.append(_freeze_after_young)
 

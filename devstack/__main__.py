@@ -48,14 +48,18 @@ def follow(processes: list[Process], stop: threading.Event) -> None:
         stop.wait(0.3)
 
 
-def interrupt_on_sigterm() -> None:
-    """Make SIGTERM and SIGHUP stop the demo the way Ctrl-C does, children included."""
+def interrupt_on_signals() -> None:
+    """Make Ctrl-C, SIGTERM and SIGHUP stop the demo, children included.
+
+    SIGINT too: a process started with it ignored (a background job of a shell script is)
+    would otherwise never see Ctrl-C or ``kill -INT`` as a KeyboardInterrupt.
+    """
 
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGHUP, interrupt)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
 
 
 def describe(node: Node) -> str:
@@ -66,7 +70,7 @@ def describe(node: Node) -> str:
 
 
 def run_demo(port: int) -> int:
-    interrupt_on_sigterm()
+    interrupt_on_signals()
     if port_open("127.0.0.1", port):
         print(f"Port {port} is taken ({port_holder(port)}). Stop what holds it, or choose another port: "
               f"PORT={free_port()} make run", file=sys.stderr)
@@ -110,7 +114,7 @@ def run_demo(port: int) -> int:
         print(f"\nStopped because {', '.join(dead)} exited; see {LOG_DIR}.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\nStopping…")
+        print("\nStopping…", flush=True)  # at once: the stopping below can take seconds
         return 0
     finally:
         # A second Ctrl-C (or a SIGTERM that reached us and make both) must not cut the

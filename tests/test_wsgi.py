@@ -2,13 +2,12 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.any_database
+from devstack.processes import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.any_database
 
 
 def test_a_web_worker_imports_the_urlconf_before_its_first_request():

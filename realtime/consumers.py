@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 import redis
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -124,6 +125,21 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             return
         logger.info("socket of user %s told to go away: this server is draining", self.user_id)
         await self.close_with(protocol.GOING_AWAY)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch without its close of old database connections before every message.
+
+        Channels (4.2+) awaits ``aclose_old_connections`` before each handler: a hop to the
+        process's one thread for synchronous calls, for every frame and every group message. Under
+        a burst of orders that was a fifth of a socket server's CPU (bench/notes.md, finding 38), and
+        each push queued on that thread behind whatever catch-up query held it. This consumer
+        reaches the database only through ``database_sync_to_async``, which closes old connections
+        before and after each call itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         try:

@@ -1,6 +1,7 @@
 """The dashboard consumer through asgi.application, on the real Redis channel layer."""
 import asyncio
 import json
+import threading
 
 import pytest
 from channels.db import database_sync_to_async
@@ -105,6 +106,32 @@ async def test_protocol_2_carries_every_kind_and_protocol_1_only_enrollments(lea
     assert (await legacy.expect("enrollment.updated"))["version"] == 3
     for socket in (current, legacy):
         await socket.close()
+
+
+async def test_a_push_does_not_wait_for_the_database_thread(learner):
+    """A process's sockets share one thread for their database calls (a catch-up's query, a
+    handshake's session read); a push needs none, so one holding that thread delays no push."""
+    from asgiref.sync import sync_to_async
+    from channels.layers import get_channel_layer
+
+    from realtime import items
+    from realtime.publishing import group_for_user
+
+    socket, _ = await connect_dashboard(learner)
+    assert (await socket.hello(0, protocol=2))["items"] == []
+    release = threading.Event()
+    held = asyncio.ensure_future(sync_to_async(release.wait)(10))  # a slow query, as far as the thread knows
+    try:
+        await get_channel_layer().group_send(group_for_user(learner.user.pk), {
+            "type": "item.updated", **items.envelope("order", other_kind(1)), "version": 1,
+        })
+        update = await socket.expect("item.updated", within=2)
+        assert (update["kind"], update["version"]) == ("order", 1)
+        assert not held.done(), "the thread was still held when the push arrived"
+    finally:
+        release.set()
+        await held
+    await socket.close()
 
 
 async def test_an_old_publishers_group_message_still_reaches_every_page(learner):

@@ -436,6 +436,26 @@ def worker_pools(stack: BenchStack, learners, sizes: dict) -> list[dict]:
 # --- 7. Leak check: sockets opened and closed again and again -------------------------
 
 
+def give_live_items(group) -> None:
+    """An order (a free seat's, with its line) and its pending enrollment for each learner in
+    ``group`` who has none yet, by the checkout service: every connect's catch-up then reads items
+    of every kind, as a learner's does (a learner with none is answered from the clock alone)."""
+    from commerce.checkout import checkout
+    from commerce.models import Seat
+    from dashboard.models import Course, LearnerClock
+
+    have = set(LearnerClock.objects.filter(user_id__in=[uid for uid, _ in group]).values_list("user_id", flat=True))
+    bare = [uid for uid, _ in group if uid not in have]
+    if not bare:
+        return
+    course = Course.objects.create(key=f"course-v1:Items+{time.monotonic_ns()}", title="Live items")
+    Seat.objects.create(course=course, mode="audit", price=Decimal("0"))
+    for n, user_id in enumerate(bare, start=1):
+        checkout(user_id, course.key, "audit", enqueue=False)
+        if n % 2000 == 0 or n == len(bare):
+            say(f"  live items: an order and an enrollment for {n}/{len(bare)} learners")
+
+
 def leak_check(stack: BenchStack, learners, sockets: int, cycles: int) -> dict:
     """Open and close ``sockets`` dashboards ``cycles`` times on one socket server; memory after each cycle.
 
@@ -446,9 +466,10 @@ def leak_check(stack: BenchStack, learners, sockets: int, cycles: int) -> dict:
     import os
     import signal
 
+    group = learners[:sockets]
+    give_live_items(group)
     report = stack.log_dir / f"memory-{time.monotonic_ns()}.jsonl"
     process = stack.server("daphne", MEMORY_REPORT_FILE=str(report))
-    group = learners[:sockets]
 
     def cycle() -> dict:
         pools = clients.SocketPools(process.extra["url"], group)

@@ -1,10 +1,11 @@
 """Reads of orders: every module outside the services reads orders through these."""
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
 
-from commerce.models import Order
+from commerce.models import Order, OrderLine
 from commerce.wire import OrderWire, to_wire
 
 BATCH = 500
@@ -30,9 +31,19 @@ def stalled_orders(stall_seconds: float, now: datetime | None = None) -> list[st
 
 
 def orders_changed_since(user_id: int, since: int = 0) -> list[OrderWire]:
-    """The learner's orders changed after ``since`` (all of them for 0), oldest change first."""
-    rows = Order.objects.filter(user_id=user_id, version__gt=since).prefetch_related("lines__seat__course")
-    return [to_wire(order, list(order.lines.all())) for order in rows.order_by("version")]
+    """The learner's orders changed after ``since`` (all of them for 0), oldest change first.
+
+    Read without ``prefetch_related``, which links each order and its lines both ways: a
+    reference cycle. Socket servers run catch-ups on a thread beside a collector that freezes
+    whatever is alive (realtime.collector), and a cycle frozen there is never freed.
+    """
+    orders = list(Order.objects.filter(user_id=user_id, version__gt=since).order_by("version"))
+    if not orders:
+        return []
+    lines: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in OrderLine.objects.filter(order__in=orders).select_related("seat__course"):
+        lines[line.order_id].append(line)
+    return [to_wire(order, lines[order.pk]) for order in orders]
 
 
 def order_for_learner(user_id: int, number: str) -> Order | None:

@@ -1,4 +1,6 @@
 """An order is a live item: every change takes the learner's next version and is announced; the receipt shows it."""
+import gc
+
 import pytest
 
 from commerce import checkout, fulfillment, orders
@@ -46,6 +48,36 @@ def test_the_catch_up_carries_orders_and_enrollments_in_version_order(user_clien
     with pytest.raises(orders.IllegalOrderTransition):
         orders.move(Order.objects.get(pk=order.pk), Order.Status.COMPLETE)
     assert items.changed_since(user_id, 1).items == [], "a refused move changes nothing"
+
+
+def test_a_catch_up_leaves_no_reference_cycles(user_client, free_seat, enqueued):
+    """Socket servers freeze every object alive when a young collection ends (realtime.collector),
+    and a catch-up runs on a thread of its own: a reference cycle it held at that moment would be
+    frozen and never freed, once per catch-up (the leak check's orders, #11)."""
+    user_id = user_client.user.pk
+    checkout.checkout(user_id, free_seat.course.key, "audit")  # an order with its line, and an enrollment
+    items.changed_since(user_id, 0)  # first use: caches, compiled queries
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # keep what the next collection finds, to name it
+    try:
+        snapshot = items.changed_since(user_id, 0)
+        gc.collect()
+        cycles = [kind_of(garbage) for garbage in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert [entry["kind"] for entry in snapshot.items] == ["order", "enrollment"]
+    assert snapshot.items[0]["item"]["lines"][0]["course_id"] == free_seat.course.key
+    # Django's compiler leaves one of its own per query with select_related (a closure that
+    # calls itself: a function, its cell and the cell's tuple), three small objects outside our reach.
+    assert [kind for kind in cycles if kind not in DJANGO_COMPILER_CLOSURE] == [], cycles
+
+
+DJANGO_COMPILER_CLOSURE = {"SQLCompiler.get_select.<locals>.get_select_from_parent", "cell", "tuple"}
+
+
+def kind_of(garbage: object) -> str:
+    return getattr(garbage, "__qualname__", None) or type(garbage).__name__
 
 
 def test_the_receipt_shows_each_line_and_is_the_learners_own(user_client, client, free_seat, enqueued):

@@ -9,7 +9,10 @@ Two things keep that pause from growing with the sockets held:
   full collections walk almost nothing; and gen 1 is collected after every
   three gen-0 collections (eleven by Python's default), so it holds only what
   those few left. Frozen objects are still freed by reference counting, but a
-  reference cycle among them never is.
+  reference cycle among them never is, and the freeze takes whatever is alive at
+  that moment, on any thread: a cycle a catch-up on the database thread holds
+  then is kept for good. So what a socket server reads must build no cycles
+  (commerce/tests/test_receipt.py checks the catch-up; finding 39).
 * realtime.server breaks the cycles a closed socket leaves (Daphne's and
   Autobahn's objects refer to each other), so a closed socket is freed by
   reference counting alone (measured: 60 cyclic objects per closed socket

@@ -4,13 +4,15 @@ import json
 import threading
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 
 from dashboard import clock, enrollments
 from dashboard.tests.factories import make_course
 from dashboard.wire import to_wire
-from realtime import protocol
-from realtime.publishing import publish_item
+from realtime import items, protocol
+from realtime.publishing import group_for_user, publish_item
 from realtime.testing import connect_dashboard
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -111,12 +113,6 @@ async def test_protocol_2_carries_every_kind_and_protocol_1_only_enrollments(lea
 async def test_a_push_does_not_wait_for_the_database_thread(learner):
     """A process's sockets share one thread for their database calls (a catch-up's query, a
     handshake's session read); a push needs none, so one holding that thread delays no push."""
-    from asgiref.sync import sync_to_async
-    from channels.layers import get_channel_layer
-
-    from realtime import items
-    from realtime.publishing import group_for_user
-
     socket, _ = await connect_dashboard(learner)
     assert (await socket.hello(0, protocol=2))["items"] == []
     release = threading.Event()
@@ -136,10 +132,6 @@ async def test_a_push_does_not_wait_for_the_database_thread(learner):
 
 async def test_an_old_publishers_group_message_still_reaches_every_page(learner):
     """During a rolling deploy, a worker not yet updated publishes the old group message."""
-    from channels.layers import get_channel_layer
-
-    from realtime.publishing import group_for_user
-
     course = await course_factory()
     enrollment = await start(learner.user.pk, course, "audit")
     current, _ = await connect_dashboard(learner)
@@ -326,8 +318,6 @@ async def test_a_delivery_is_logged_with_the_request_and_order_that_caused_it(le
 
 
 def test_a_catch_up_with_nothing_new_reads_only_the_clock(learner, django_assert_max_num_queries):
-    from realtime import items
-
     enrollments.start(learner.user.pk, make_course(), "audit")  # version 1
     with django_assert_max_num_queries(1):
         snapshot = items.changed_since(learner.user.pk, 1)

@@ -101,15 +101,16 @@ def markdown(results: dict, plots: list[Path], relative_to: Path) -> str:
         lines += _peer_table(results)
     if "checkout" in results:
         lines += ["## 1. Checkout to tile", "", "From the order API's response to the `enrollment.updated` "
-                  "(active) frame on that learner's socket; fulfillment delay 0, a node as `make run` starts it "
-                  "(nginx, gunicorn, two Daphne processes) and one worker. The last column is the longest "
+                  "(active) frame on that learner's socket, and (last columns) from the request, as the ladder "
+                  "and the targets time it; fulfillment delay 0, a node as `make run` starts it "
+                  "(nginx, gunicorn, two Daphne processes) and one worker. The GC column is the longest "
                   "garbage-collection pause of the socket servers during the window (pauses under 10 ms are not "
                   "logged).", "",
                   "| Dashboards open | Orders | p50 ms | p95 ms | p99 ms | max ms | lost | errors "
-                  "| longest GC pause ms |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                  "| longest GC pause ms | from the request: p50 / p99 ms |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         lines += [f"| {r['dashboards']} | {r['orders']} | {_fmt(r['p50'])} | {_fmt(r['p95'])} | {_fmt(r['p99'])} | "
-                  f"{_fmt(r['max'])} | {r['lost']} | {r['errors']} | {_pause(r)} |"
+                  f"{_fmt(r['max'])} | {r['lost']} | {r['errors']} | {_pause(r)} | {_from_request(r)} |"
                   for r in results["checkout"]] + [""]
     if "publish" in results:
         lines += ["## 2. Publish to socket", "", "The publishing function to the frame on the socket, at rising "
@@ -360,8 +361,13 @@ def _targets(results: dict) -> list[tuple[str, str, bool]]:
     if at_20k and at_20k[0]["p99"] is not None:
         r = at_20k[0]
         pause = r.get("longest_gc_pause_ms") or 0
-        targets.append(("20,000 dashboards on a node: checkout-to-tile p99 <= 50 ms at 20 orders/s",
-                        f"{r['p99']} ms", r["p99"] <= 50 and not r["lost"]))
+        timed = r.get("from_request")  # runs before 2026-12-07 timed only from the answer
+        if timed and timed["p99"] is not None:
+            targets.append(("20,000 dashboards on a node: checkout-to-tile p99 <= 50 ms at 20 orders/s",
+                            f"{timed['p99']} ms", timed["p99"] <= 50 and not r["lost"]))
+        else:
+            targets.append(("20,000 dashboards on a node: checkout-to-tile p99 <= 50 ms at 20 orders/s",
+                            f"not timed from the request in this run ({r['p99']} ms from the answer)", False))
         targets.append(("20,000 dashboards on a node: longest collector pause <= 50 ms", f"{_pause(r)} ms (10 ms and "
                         "over are logged)", pause <= 50))
     peer, idle, ours = results.get("peer"), results.get("idle"), _ours_publish(results)
@@ -439,6 +445,11 @@ def _publish_plot(results: dict, out: Path, name: str) -> Path | None:
            title="Publish to socket")
     ax.legend(fontsize=7)
     return _save(fig, out / f"{name}-publish.png")
+
+
+def _from_request(run: dict) -> str:
+    timed = run.get("from_request")
+    return f"{_fmt(timed['p50'])} / {_fmt(timed['p99'])}" if timed else "n/a"
 
 
 def _checkout_plot(results: dict, out: Path, name: str) -> Path | None:

@@ -122,12 +122,15 @@ def checkout_to_tile(stack: BenchStack, learners, dashboards: int, sizes: dict, 
     window_start = time.time()
     offered = clients.place_orders(url, group, [seat.course.key for seat in seats], sizes["checkout_rate"], orders,
                                    processes=1)
-    # Timed from the answer (section 1 of the report says so), not from the request as the ladder is.
+    # Timed from the answer (section 1 of the report's table), and from the request as the ladder is (the
+    # issue's targets): a busy node answers late, and the tile can reach the page before the answer does.
     placed = {(user, course): answered for user, course, _sent, answered, status in offered["orders"] if status == 201}
+    sent = {(user, course): at for user, course, at, _answered, status in offered["orders"] if status == 201}
     received = drain_until_quiet(pools, len(placed) * 2 + min(10, 2 * len(group)), timeout=30)
     pauses = [pause for p in socket_servers for pause in gc_pauses(p.log, window_start, time.time())]
     active = {(user, course): at for user, _v, course, status, at in received if status == "active"}
     latencies = [(active[key] - at) * 1000 for key, at in placed.items() if key in active]
+    from_request = [(active[key] - at) * 1000 for key, at in sent.items() if key in active]
     pools.close()
     if node:
         stack.stop_node(node)
@@ -136,8 +139,9 @@ def checkout_to_tile(stack: BenchStack, learners, dashboards: int, sizes: dict, 
         stack.stop(process)
     result: dict[str, Any] = {"dashboards": len(group), "orders": orders, "server": server, "layer": layer,
               "errors": orders - len(placed), "lost": len(placed) - len(latencies), **distribution(latencies),
-              "gc_pauses": len(pauses), **longest_pause(pauses)}
-    say(f"  checkout->tile {len(group)} dashboards: p50 {result['p50']} ms, p99 {result['p99']} ms, "
+              "gc_pauses": len(pauses), **longest_pause(pauses), "from_request": distribution(from_request)}
+    say(f"  checkout->tile {len(group)} dashboards: p50 {result['p50']} ms, p99 {result['p99']} ms "
+        f"(from the request: p50 {result['from_request']['p50']}, p99 {result['from_request']['p99']} ms), "
         f"lost {result['lost']}, errors {result['errors']}, longest GC pause {result['longest_gc_pause_ms']} ms")
     return result
 

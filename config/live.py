@@ -50,6 +50,8 @@ class LiveClock:
     """Reads of the learners' versions, shared by every kind (see ``dashboard.clock``)."""
 
     current_version: Callable[[int], int]
+    # Many learners' versions in one read (those with no version yet left out).
+    current_versions: Callable[[set[int]], dict[int, int]]
     versions_changed_between: Callable[[datetime, datetime], dict[int, int]]
 
 

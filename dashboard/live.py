@@ -2,6 +2,6 @@
 from config.live import LiveClock, LiveKind
 from dashboard import selectors
 
-CLOCK = LiveClock(selectors.current_version, selectors.versions_changed_between)
+CLOCK = LiveClock(selectors.current_version, selectors.current_versions, selectors.versions_changed_between)
 
 ENROLLMENTS = LiveKind("enrollment", "course_id", selectors.enrollments_changed_since)

@@ -13,16 +13,22 @@ user, and the session's auth hash matches the current password (or a
 cycles the session; the next page load does that.
 """
 import hmac
+from collections import defaultdict
 from importlib import import_module
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model, load_backend
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.core.exceptions import ValidationError
 from django.http.cookie import parse_cookie
+from django.utils import timezone
 
 from realtime import tokens
+from realtime.batches import Batched
 
 
 class SocketAuthMiddleware:
@@ -53,24 +59,58 @@ def session_key(scope: dict) -> str | None:
     return cookies.get(settings.SESSION_COOKIE_NAME) or None
 
 
-@database_sync_to_async
-def session_user(key: str | None):
-    """The user a session belongs to, verified as Django verifies it; AnonymousUser otherwise."""
+async def session_user(key: str | None) -> Any:
+    """The user a session belongs to, verified as Django verifies it; AnonymousUser otherwise.
+
+    Read together with the other handshakes' sessions waiting at the same moment (realtime.batches).
+    """
     if key is None:
         return AnonymousUser()
-    session = import_module(settings.SESSION_ENGINE).SessionStore(key)
-    try:
-        user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
-        backend_path = session[BACKEND_SESSION_KEY]
-        auth_hash = session[HASH_SESSION_KEY]
-    except (KeyError, ValueError):
-        return AnonymousUser()
-    if backend_path not in settings.AUTHENTICATION_BACKENDS:
-        return AnonymousUser()
-    user = load_backend(backend_path).get_user(user_id)
-    if user is None or not hash_matches(user, auth_hash):
-        return AnonymousUser()
-    return user
+    return await _session_users(key)
+
+
+def users_of_sessions(keys: list[str]) -> dict[str, Any]:
+    """``session_user`` for many sessions: two queries (sessions, then users) with the default stores."""
+    claims: dict[str, tuple[Any, str, str]] = {}
+    for key, data in _sessions(keys).items():
+        try:
+            claims[key] = (
+                get_user_model()._meta.pk.to_python(data[SESSION_KEY]), data[BACKEND_SESSION_KEY], data[HASH_SESSION_KEY]
+            )
+        except (KeyError, ValueError, ValidationError):
+            continue
+    wanted: dict[str, set[Any]] = defaultdict(set)
+    for user_id, backend_path, _hash in claims.values():
+        if backend_path in settings.AUTHENTICATION_BACKENDS:
+            wanted[backend_path].add(user_id)
+    users = {backend_path: _users(load_backend(backend_path), ids) for backend_path, ids in wanted.items()}
+    found: dict[str, Any] = {key: AnonymousUser() for key in keys}
+    for key, (user_id, backend_path, auth_hash) in claims.items():
+        user = users.get(backend_path, {}).get(user_id)
+        if user is not None and hash_matches(user, auth_hash):
+            found[key] = user
+    return found
+
+
+def _sessions(keys: list[str]) -> dict[str, dict[str, Any]]:
+    """The data of each live session among ``keys`` (in one query with Django's database store)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if store is not DatabaseSessionStore:  # another store: each read as it reads itself
+        return {key: dict(store(key).items()) for key in keys}
+    rows = DatabaseSessionStore.get_model_class().objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+    decoder = DatabaseSessionStore()
+    return {row.session_key: decoder.decode(row.session_data) for row in rows}
+
+
+def _users(backend: Any, user_ids: set[Any]) -> dict[Any, Any]:
+    """The users the backend accepts among ``user_ids`` (in one query for Django's ModelBackend)."""
+    if type(backend).get_user is not ModelBackend.get_user:  # the backend's own rule, user by user
+        return {user_id: user for user_id in user_ids if (user := backend.get_user(user_id)) is not None}
+    candidates = get_user_model()._default_manager.filter(pk__in=user_ids)
+    return {user.pk: user for user in candidates if backend.user_can_authenticate(user)}
+
+
+_session_users = Batched(users_of_sessions)
 
 
 @database_sync_to_async

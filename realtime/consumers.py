@@ -19,7 +19,6 @@ from typing import Any
 
 import redis
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -133,8 +132,8 @@ class DashboardConsumer(AsyncWebsocketConsumer):
         process's one thread for synchronous calls, for every frame and every group message. Under
         a burst of orders that was a fifth of a socket server's CPU (bench/notes.md, finding 38), and
         each push queued on that thread behind whatever catch-up query held it. This consumer
-        reaches the database only through ``database_sync_to_async``, which closes old connections
-        before and after each call itself.
+        reaches the database only through ``database_sync_to_async`` (in realtime.auth and
+        realtime.items), which closes old connections before and after each call itself.
         """
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
@@ -192,7 +191,7 @@ class DashboardConsumer(AsyncWebsocketConsumer):
             await self.send_message(protocol.pong(message.id))
 
     async def catch_up(self, since: int) -> None:
-        snapshot = await database_sync_to_async(items.changed_since)(self.user_id, since)
+        snapshot = await items.read_changes(self.user_id, since)
         metrics.CATCHUP_SIZE.observe(len(snapshot.items))
         await self.send_message(protocol.catchup(snapshot.version, snapshot.items, settings.FRONTEND_BUILD, self.speaking))
         self.caught_up_to = max(snapshot.version, self.caught_up_to or 0)

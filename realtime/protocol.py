@@ -23,6 +23,7 @@ docs/asyncapi.yaml names; a protocol-2 client also reads protocol 1, so a new
 page behind an old server works too.
 """
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,7 +127,7 @@ def parse_client_message(content: Any) -> ClientMessage:
     raise ProtocolError("unknown_type", f"Unknown message type {str(kind)[:40]!r}; expected hello or ping.")
 
 
-def catchup(version: int, items: list[dict[str, Any]], build: str, speaking: int) -> dict[str, Any]:
+def catchup(version: int, items: Sequence[Mapping[str, Any]], build: str, speaking: int) -> dict[str, Any]:
     """Everything up to ``version`` in protocol ``speaking``; ``items`` are envelopes
     (realtime.items.Item). ``build``: the frontend build this server serves; a page
     on another one reloads."""

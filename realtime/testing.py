@@ -17,6 +17,10 @@ Sockets
     ``expect_update(course_id, status="active", within=5)``, whose failure
     message lists what arrived instead.
 
+Batches
+    ``recorded_batches(monkeypatch, batched)``: the keys of each batch a ``realtime.batches.Batched``
+    read reads from then on.
+
 Waiting
     ``await eventually(condition, what)``: devstack.processes.wait_until for async tests,
     polling a plain or async condition until it holds, failing with ``what`` after a deadline.
@@ -31,6 +35,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 from learnwell_qa import Contract, DashboardSocket, connect
+
+from realtime.batches import Batched
 
 CONTRACT = Contract.from_path(Path(__file__).resolve().parent.parent / "docs" / "asyncapi.yaml")
 
@@ -103,3 +109,16 @@ async def eventually(condition: Callable[[], object], what: str, timeout: float 
         if asyncio.get_running_loop().time() >= deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
         await asyncio.sleep(interval)
+
+
+def recorded_batches(monkeypatch: pytest.MonkeyPatch, batched: Batched) -> list[list]:
+    """The keys of each batch ``batched`` reads from now on (realtime.batches), appended as it reads them."""
+    batches: list[list] = []
+    read_many = batched.read_many
+
+    def recording(keys: list) -> dict:
+        batches.append(sorted(keys))
+        return read_many(keys)
+
+    monkeypatch.setattr(batched, "read_many", recording)
+    return batches

@@ -13,7 +13,7 @@ from dashboard.tests.factories import make_course
 from dashboard.wire import to_wire
 from realtime import items, protocol
 from realtime.publishing import group_for_user, publish_item
-from realtime.testing import connect_dashboard
+from realtime.testing import connect_dashboard, recorded_batches
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -323,3 +323,24 @@ def test_a_catch_up_with_nothing_new_reads_only_the_clock(learner, django_assert
         snapshot = items.changed_since(learner.user.pk, 1)
     assert (snapshot.version, snapshot.items) == (1, [])
     assert len(items.changed_since(learner.user.pk, 0).items) == 1
+    with django_assert_max_num_queries(0):  # the caller read the version (items.read_changes)
+        assert items.changed_since(learner.user.pk, 1, version=1).items == []
+
+
+async def test_hellos_at_the_same_moment_read_their_versions_together(make_learner, monkeypatch):
+    """A reconnect storm's catch-ups: one read of the clock for the sockets waiting together; a
+    socket whose learner changed something since its page's version still gets the change."""
+    learners = [await database_sync_to_async(make_learner)() for _ in range(10)]
+    course = await course_factory()
+    await start(learners[0].user.pk, course, "audit")  # version 1 for the first learner only
+    sockets = [(await connect_dashboard(learner))[0] for learner in learners]
+    batches = recorded_batches(monkeypatch, items._versions)
+    for socket in sockets:
+        await socket.send({"type": "hello", "since": 0})
+    catchups = [await socket.expect("catchup") for socket in sockets]
+    assert batches == [sorted(learner.user.pk for learner in learners)]
+    assert [catchup["version"] for catchup in catchups] == [1] + [0] * 9
+    assert [e["status"] for e in catchups[0]["enrollments"]] == ["pending"]
+    assert all(catchup["enrollments"] == [] for catchup in catchups[1:])
+    for socket in sockets:
+        await socket.close()

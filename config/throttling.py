@@ -2,9 +2,11 @@
 handshakes): fixed windows counted on the shared cache's Redis, so a limit holds across every
 process of the cluster.
 
-A hit is one round trip (INCR and EXPIRE in one pipeline), the same for sync and async callers
-and on the cache's own keys; Django's cache API would take three (SET NX, EXISTS, INCR), each
-with a new client object. A cache that cannot be reached lets the request through, logged:
+A hit is one command (``COUNT_HIT``, a script: INCR, and EXPIRE when the window's counter is
+new), the same for sync and async callers and on the cache's own keys; Django's cache API would
+take three round trips (SET NX, EXISTS, INCR), each with a new client object, and a MULTI
+pipeline four commands and replies: the handshake limits' pipelines were a seventh of a socket
+server's CPU in a connect storm (bench/notes.md, finding 42). A cache that cannot be reached lets the request through, logged:
 with Redis down a checkout must still be taken (and parked for the broker), not answered 500.
 """
 import logging
@@ -42,6 +44,14 @@ class SharedScopedThrottle(ScopedRateThrottle):
         return self.seconds_left
 
 
+# One hit on a window's counter, atomically: its new count, the counter expiring a second after
+# its window (ARGV[1]) from the first hit on.
+COUNT_HIT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
 _clients: dict[tuple[int, str], redis.Redis] = {}
 
 
@@ -57,10 +67,7 @@ def hit(scope: str, ident: str, limit: int, window: int) -> int | None:
     """Count one hit; None while within ``limit`` per ``window`` seconds, else the seconds until it ends."""
     key, left = _window(scope, ident, window)
     try:
-        with _redis().pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window + 1)
-            count, _ = pipe.execute()
+        count = int(_redis().eval(COUNT_HIT, 1, key, window + 1))
     except CACHE_ERRORS as exc:
         logger.warning("%s limit not checked (the cache cannot be reached): %r", scope, exc)
         return None
@@ -71,10 +78,7 @@ async def ahit(scope: str, ident: str, limit: int, window: int) -> int | None:
     """``hit`` for async code (the WebSocket handshake), on the same key, with plain async
     Redis calls (config.aredis says why not the cache's own async methods)."""
     key, left = _window(scope, ident, window)
-    async with aredis.client(str(settings.CACHES["default"]["LOCATION"])).pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, window + 1)
-        count, _ = await pipe.execute()
+    count = int(await aredis.client(str(settings.CACHES["default"]["LOCATION"])).eval(COUNT_HIT, 1, key, window + 1))
     return None if count <= limit else left
 
 

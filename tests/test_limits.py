@@ -65,3 +65,15 @@ def test_a_window_counts_per_scope_and_ident_and_says_what_is_left():
     assert throttling.hit("test-scope", "b", 2, 60) is None and throttling.hit("other-scope", "a", 2, 60) is None
     throttling.forget("test-scope", "a", 60)
     assert throttling.hit("test-scope", "a", 2, 60) is None
+
+
+async def test_a_counter_expires_a_second_after_its_window_whichever_way_it_is_hit():
+    from config import aredis, throttling
+
+    key, _left = throttling._window("expiry-scope", "a", 60)
+    assert throttling.hit("expiry-scope", "a", 5, 60) is None
+    assert await throttling.ahit("expiry-scope", "a", 5, 60) is None
+    counter = aredis.client(str(throttling.settings.CACHES["default"]["LOCATION"]))
+    assert int(await counter.get(key)) == 2
+    assert 59 <= await counter.ttl(key) <= 61
+    throttling.forget("expiry-scope", "a", 60)

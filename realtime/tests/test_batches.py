@@ -6,6 +6,9 @@ import pytest
 
 from realtime.batches import Batched
 
+# A batch runs through database_sync_to_async, which closes the thread's old database connections.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 class Reads:
     """A ``read_many`` that records each batch and can be held on the database thread."""

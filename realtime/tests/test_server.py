@@ -88,3 +88,22 @@ async def test_a_finished_sweep_leaves_no_reference_cycle_holding_the_connection
         assert not any(ref() for ref in alive), "the sweep still holds connections"
     finally:
         gc.enable()
+
+
+
+def test_autobahns_connection_options_are_formatted_only_when_a_log_line_is_written(monkeypatch):
+    import pprint
+
+    import autobahn.websocket.protocol
+
+    from realtime.server import format_connection_options_lazily
+
+    class Unprintable:
+        def __repr__(self) -> str:
+            raise AssertionError("formatted although no line was written")
+
+    monkeypatch.setattr(autobahn.websocket.protocol, "pformat", autobahn.websocket.protocol.pformat)  # undone after
+    format_connection_options_lazily()
+    autobahn.websocket.protocol.pformat([("openHandshakeTimeout", Unprintable(), "WebSocketServerFactory")])
+    options = [("openHandshakeTimeout", 5, "WebSocketServerFactory")]
+    assert f"{autobahn.websocket.protocol.pformat(options)}" == pprint.pformat(options)

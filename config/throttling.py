@@ -3,11 +3,12 @@ handshakes): fixed windows counted on the shared cache's Redis, so a limit holds
 process of the cluster.
 
 A hit is one command (``COUNT_HIT``, a script: INCR, and EXPIRE when the window's counter is
-new), the same for sync and async callers and on the cache's own keys; Django's cache API would
-take three round trips (SET NX, EXISTS, INCR), each with a new client object, and a MULTI
-pipeline four commands and replies: the handshake limits' pipelines were a seventh of a socket
-server's CPU in a connect storm (bench/notes.md, finding 42). A cache that cannot be reached lets the request through, logged:
-with Redis down a checkout must still be taken (and parked for the broker), not answered 500.
+new), the same for sync and async callers and on the cache's own keys. Django's cache API would
+take three round trips (SET NX, EXISTS, INCR), each with a new client object; a MULTI pipeline
+takes four commands and four replies, and the handshake limits' pipelines were a seventh of a
+socket server's CPU in a connect storm (bench/notes.md, finding 42). A cache that cannot be
+reached lets the request through, logged: with Redis down a checkout must still be taken (and
+parked for the broker), not answered 500.
 """
 import logging
 import os

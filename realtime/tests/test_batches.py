@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from realtime.batches import Batched
+from realtime.testing import eventually
 
 # A batch runs through database_sync_to_async, which closes the thread's old database connections.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,11 +16,13 @@ class Reads:
 
     def __init__(self, fail_on: int | None = None) -> None:
         self.batches: list[list[int]] = []
+        self.reading = threading.Event()  # a batch is on the database thread
         self.release = threading.Event()
         self.release.set()
         self.fail_on = fail_on
 
     def __call__(self, keys: list[int]) -> dict[int, str]:
+        self.reading.set()
         self.release.wait(5)
         self.batches.append(keys)
         if self.fail_on in keys:
@@ -40,9 +43,9 @@ async def test_keys_asked_for_while_a_batch_is_read_go_in_the_next_one():
     read = Batched(reads)
     reads.release.clear()
     first = asyncio.ensure_future(read(1))
-    await asyncio.sleep(0.05)  # the first batch is on the database thread, held there
+    await eventually(reads.reading.is_set, "the first batch to reach the database thread")
     later = [asyncio.ensure_future(read(key)) for key in (2, 3, 3)]
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0)  # each asks (up to its wait) before the first batch is let go
     reads.release.set()
     assert await first == "answer 1"
     assert await asyncio.gather(*later) == ["answer 2", "answer 3", "answer 3"]
@@ -62,9 +65,9 @@ async def test_a_caller_that_gave_up_does_not_hold_the_others_back():
     read = Batched(reads)
     reads.release.clear()
     first = asyncio.ensure_future(read(1))
-    await asyncio.sleep(0.05)
+    await eventually(reads.reading.is_set, "the first batch to reach the database thread")
     gone, staying = asyncio.ensure_future(read(2)), asyncio.ensure_future(read(3))
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # both ask before the first batch is let go
     gone.cancel()
     reads.release.set()
     assert await first == "answer 1"

@@ -30,6 +30,16 @@ class Reads:
         return {key: f"answer {key}" for key in keys}
 
 
+async def first_batch_held() -> tuple[Reads, Batched, asyncio.Future]:
+    """A read whose first batch (key 1) is held on the database thread until ``reads.release`` is set."""
+    reads = Reads()
+    read = Batched(reads)
+    reads.release.clear()
+    first = asyncio.ensure_future(read(1))
+    await eventually(reads.reading.is_set, "the first batch to reach the database thread")
+    return reads, read, first
+
+
 async def test_callers_waiting_together_are_answered_by_one_read():
     reads = Reads()
     read = Batched(reads)
@@ -39,11 +49,7 @@ async def test_callers_waiting_together_are_answered_by_one_read():
 
 
 async def test_keys_asked_for_while_a_batch_is_read_go_in_the_next_one():
-    reads = Reads()
-    read = Batched(reads)
-    reads.release.clear()
-    first = asyncio.ensure_future(read(1))
-    await eventually(reads.reading.is_set, "the first batch to reach the database thread")
+    reads, read, first = await first_batch_held()
     later = [asyncio.ensure_future(read(key)) for key in (2, 3, 3)]
     await asyncio.sleep(0)  # each asks (up to its wait) before the first batch is let go
     reads.release.set()
@@ -61,11 +67,7 @@ async def test_a_failed_read_reaches_every_caller_of_its_batch_and_the_next_batc
 
 
 async def test_a_caller_that_gave_up_does_not_hold_the_others_back():
-    reads = Reads()
-    read = Batched(reads)
-    reads.release.clear()
-    first = asyncio.ensure_future(read(1))
-    await eventually(reads.reading.is_set, "the first batch to reach the database thread")
+    reads, read, first = await first_batch_held()
     gone, staying = asyncio.ensure_future(read(2)), asyncio.ensure_future(read(3))
     await asyncio.sleep(0)  # both ask before the first batch is let go
     gone.cancel()

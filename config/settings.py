@@ -141,10 +141,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side binding lets psycopg prepare the statements a process runs
-    # again and again (every checkout runs the same ones), which saves the
-    # database parsing and planning them each time.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
+    # psycopg prepares a statement once a connection has run it
+    # DATABASE_PREPARE_THRESHOLD times (every checkout runs the same ones), so the
+    # database stops parsing and planning it each time. Django turns preparing
+    # off unless asked (prepare_threshold None), for transaction-pooling proxies
+    # such as PgBouncer, where a connection's prepared statements are not its
+    # own: 0 turns it off behind one. Preparing needs server-side binding.
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": True,
+        "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 5) or None,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write
     # lock when a transaction starts, so two writers queue on the timeout

@@ -345,7 +345,7 @@ def capacity_ladder(stack: BenchStack, learners, dashboards: int, sizes: dict, *
                 for n in range(-(-orders // len(group)))]
 
     # Unmeasured: every server process imports and connects on its first requests, and
-    # prepares its statements on the fifth (psycopg) from each database connection.
+    # prepares its statements on their sixth run (psycopg) on each database connection.
     warm = min(100, len(group))
     clients.place_orders(node.url, group, seats_for(warm, "warm"), 20, warm)
     drain_until_quiet(pools, 2 * warm, timeout=60)  # a slow platform's backlog must not spill into a step

@@ -162,7 +162,7 @@ class SocketHub:
             batch = members[start:start + BEAT_BATCH]
             for member in batch:
                 await self._safely(member, member.send_heartbeat(self.versions.get(member.user_id, 0)))
-            if present:  # the same sockets stay present across the cluster (one pipelined Redis call)
+            if present:  # the same sockets stay present across the cluster (one Redis script call)
                 try:
                     await presence.refresh(
                         [(m.user_id, m.channel_name, m.sent_through, m.client_build) for m in batch if m in self.slot_of]

@@ -8,8 +8,10 @@ age out after ``ttl()`` seconds. The per-learner socket limit counts this set,
 so it holds across every node. Pages polling over HTTP while their socket is
 down are noted in ``...:presence:pollers`` the same way.
 
-Sockets write with the async client of their event loop; the support console
-reads with a plain one.
+Sockets write with the async client of their event loop, each write one script call
+(JOIN, REFRESH): redis-py's packing of a pipeline's commands and parsing of their replies
+was a quarter of an idle socket server's CPU (bench/notes.md, finding 44). The support
+console reads with a plain client.
 """
 import time
 from dataclasses import dataclass
@@ -44,24 +46,43 @@ class Socket:
     transport: str
 
 
+# A socket joins, atomically: the learner's expired sockets dropped, this one added (the learner's
+# set, the socket's hash, the node's mark), and the learner's count of live sockets returned.
+# KEYS: learner's set, socket's hash, nodes. ARGV: now, expiry, ttl, channel, learner, node.
+JOIN = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, ARGV[1])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('HSET', KEYS[2], 'user', ARGV[5], 'node', ARGV[6], 'connected', ARGV[1], 'beat', ARGV[1],
+           'version', 0, 'build', '', 'transport', 'socket')
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[6])
+return redis.call('ZCARD', KEYS[1])
+"""
+
+# The hub's heartbeat for a batch of sockets. KEYS: nodes, then each socket's learner set and hash.
+# ARGV: expiry, ttl, node, now, then each socket's channel, version sent and client build.
+# XX: only sockets still registered (one may have left during the beat).
+REFRESH = """
+local expires, ttl, now = ARGV[1], ARGV[2], ARGV[4]
+for i = 2, #KEYS, 2 do
+  local at = 5 + (i - 2) / 2 * 3
+  redis.call('ZADD', KEYS[i], 'XX', expires, ARGV[at])
+  redis.call('EXPIRE', KEYS[i], ttl)
+  redis.call('HSET', KEYS[i + 1], 'beat', now, 'version', ARGV[at + 1], 'build', ARGV[at + 2])
+  redis.call('EXPIRE', KEYS[i + 1], ttl)
+end
+redis.call('ZADD', KEYS[1], expires, ARGV[3])
+"""
 
 
 async def join(user_id: int, channel: str) -> int:
     """Register a socket; returns how many live sockets the learner has across the cluster, this one included."""
     now = time.time()
-    async with aredis.client().pipeline(transaction=True) as pipe:
-        pipe.zremrangebyscore(_key(f"learner:{user_id}"), 0, now)
-        pipe.zadd(_key(f"learner:{user_id}"), {channel: now + ttl()})
-        pipe.expire(_key(f"learner:{user_id}"), int(ttl()) + 1)
-        pipe.hset(_key(f"socket:{channel}"), mapping={
-            "user": user_id, "node": settings.REALTIME_NODE, "connected": now, "beat": now, "version": 0,
-            "build": "", "transport": "socket",
-        })
-        pipe.expire(_key(f"socket:{channel}"), int(ttl()) + 1)
-        pipe.zadd(_key("nodes"), {settings.REALTIME_NODE: now + ttl()})
-        pipe.zcard(_key(f"learner:{user_id}"))
-        results = await pipe.execute()
-    return int(results[-1])
+    keys = [_key(f"learner:{user_id}"), _key(f"socket:{channel}"), _key("nodes")]
+    count = await aredis.client().eval(JOIN, len(keys), *keys, now, now + ttl(), int(ttl()) + 1, channel, user_id,
+                                       settings.REALTIME_NODE)
+    return int(count)
 
 
 async def refresh(sockets: list[tuple[int, str, int, str]]) -> None:
@@ -69,15 +90,12 @@ async def refresh(sockets: list[tuple[int, str, int, str]]) -> None:
     if not sockets:
         return
     now = time.time()
-    async with aredis.client().pipeline(transaction=False) as pipe:
-        for user_id, channel, version, build in sockets:
-            # xx: only sockets still registered (one may have left during the beat).
-            pipe.zadd(_key(f"learner:{user_id}"), {channel: now + ttl()}, xx=True)
-            pipe.expire(_key(f"learner:{user_id}"), int(ttl()) + 1)
-            pipe.hset(_key(f"socket:{channel}"), mapping={"beat": now, "version": version, "build": build})
-            pipe.expire(_key(f"socket:{channel}"), int(ttl()) + 1)
-        pipe.zadd(_key("nodes"), {settings.REALTIME_NODE: now + ttl()})
-        await pipe.execute()
+    keys = [_key("nodes")]
+    args: list[str | int | float] = [now + ttl(), int(ttl()) + 1, settings.REALTIME_NODE, now]
+    for user_id, channel, version, build in sockets:
+        keys += [_key(f"learner:{user_id}"), _key(f"socket:{channel}")]
+        args += [channel, version, build]
+    await aredis.client().eval(REFRESH, len(keys), *keys, *args)
 
 
 async def leave(user_id: int, channel: str) -> None:

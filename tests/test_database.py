@@ -22,22 +22,25 @@ def prepared_statements() -> list[str]:
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
 def test_a_connection_prepares_a_statement_after_running_it_five_times():
+    # A query no other code runs (XTS: the currency code kept for tests), so the connection,
+    # which earlier tests used too, has not counted it yet.
     def read() -> None:
-        Order.objects.filter(number="LP-NOT-THERE").first()
+        Order.objects.filter(number="LP-NOT-THERE", currency="XTS").first()
 
     for _ in range(5):
         read()
-    assert not any('"commerce_order"."number" = $1' in s for s in prepared_statements())
+    assert not any('"commerce_order"."currency" = $' in s for s in prepared_statements())
     read()
-    assert any('"commerce_order"."number" = $1' in s for s in prepared_statements())
+    assert any('"commerce_order"."currency" = $' in s for s in prepared_statements())
 
 
 def postgres_options(**env: str) -> dict:
     """The database OPTIONS the settings give a PostgreSQL URL (no server needed to read them)."""
-    code = "import django; django.setup(); from django.conf import settings; " \
-           "print(__import__('json').dumps(settings.DATABASES['default']['OPTIONS']))"
+    code = ("import json, django; django.setup(); from django.conf import settings; "
+            "print(json.dumps(settings.DATABASES['default']['OPTIONS']))")
+    given = {k: v for k, v in os.environ.items() if k != "DATABASE_PREPARE_THRESHOLD"}
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, env={
-        **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1",
+        **given, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "1",
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", **env})
     assert run.returncode == 0, run.stderr[-800:]
     return json.loads(run.stdout)

@@ -125,7 +125,14 @@ class SocketHub:
 
     async def run(self) -> None:
         tick = 0
+        this = asyncio.current_task()
         while True:
+            # A cancel that a job's callee swallowed is still pending on the task: honoured here, or
+            # the hub ticks on forever and whatever waits for it to end hangs (seen once in a dozen
+            # runs of a test's teardown, the hub at its sleep with its cancel pending; which library
+            # call swallowed it was not found).
+            if this is not None and this.cancelling():
+                raise asyncio.CancelledError
             await asyncio.sleep(TICK_SECONDS)
             tick += 1
             if not self.members:

@@ -76,3 +76,26 @@ async def test_a_large_slot_is_beaten_in_batches_that_let_other_work_run_between
     for socket in sockets:
         hub.leave(socket)
     hub.task.cancel()
+
+
+
+async def test_the_hub_stops_when_a_tick_swallowed_its_cancel(monkeypatch):
+    hub = SocketHub()
+    swallowing = asyncio.Event()
+
+    async def swallows_a_cancel() -> None:  # a callee that catches the cancel and returns
+        try:
+            swallowing.set()
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            pass
+
+    monkeypatch.setattr(hub_module, "TICK_SECONDS", 0.01)
+    monkeypatch.setattr(hub, "repair", swallows_a_cancel)
+    monkeypatch.setattr(hub, "beat", lambda slot: asyncio.sleep(0))
+    monkeypatch.setattr(hub, "count_deliveries", lambda: asyncio.sleep(0))
+    hub.join(Socket(1))
+    await asyncio.wait_for(swallowing.wait(), 5)
+    hub.task.cancel()
+    done, _ = await asyncio.wait({hub.task}, timeout=2)
+    assert done and hub.task.cancelled(), "the hub's loop ended on the cancel a tick swallowed"

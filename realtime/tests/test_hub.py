@@ -78,7 +78,6 @@ async def test_a_large_slot_is_beaten_in_batches_that_let_other_work_run_between
     hub.task.cancel()
 
 
-
 async def test_the_hub_stops_when_a_tick_swallowed_its_cancel(monkeypatch):
     hub = SocketHub()
     swallowing = asyncio.Event()

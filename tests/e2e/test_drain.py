@@ -93,7 +93,10 @@ def test_draining_a_socket_server_under_1000_dashboards_loses_nothing_and_spread
         assert DASHBOARDS * 0.3 < len(moved) < DASHBOARDS * 0.7, "the balancer had given it about half"
         assert {c.close_codes[0] for c in moved} == {protocol.GOING_AWAY.code}
         assert all(c.connected.is_set() for c in board.clients.values()), "every dashboard is open again"
-        assert max(reconnects) < WINDOW + 1
+        # Back before the drained server's own deadline: the closes are paced within the window (below),
+        # but when a socket is let in again moves with the receiving server's load. On a slow machine
+        # with make test's two passes side by side, 227 of 560 arrived 10-12 s after the SIGTERM.
+        assert max(reconnects) < WINDOW + settings.REALTIME_DRAIN_GRACE_SECONDS
         assert sum(closes.values()) == sum(arrivals.values()) == len(moved)
         # Evenly paced closes: a second holds a tenth of them, give or take the one whose
         # time falls on a second's edge.

@@ -83,6 +83,23 @@ def start_server(
 INSTRUMENTED_DAPHNE = [sys.executable, "-m", "bench.instrumented_daphne"]
 
 
+def standalone(database: str, learners: int, tag: str) -> tuple["BenchStack", list]:
+    """A stack with Django set up on its database and ``learners`` signed-in learners, for a script
+    run on its own (those kept beside their results in bench/results/) instead of ``python -m bench``."""
+    stack = BenchStack(database)
+    try:
+        os.environ.update(stack.env)
+        import django
+
+        django.setup()
+        from bench.learners import create_learners
+
+        return stack, create_learners(learners, tag)
+    except BaseException:
+        stack.close()
+        raise
+
+
 class BenchStack:
     """One private Redis and one database for the whole run; servers and workers per scenario."""
 

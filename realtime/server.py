@@ -54,6 +54,11 @@ logger = logging.getLogger(__name__)
 # (each ping is a frame written and a timer set); 25 keeps a slice a few milliseconds.
 SWEEP_SLICE = 25
 
+WEBSOCKET_STATES = {
+    WebSocketProtocol.STATE_CLOSED: "closed", WebSocketProtocol.STATE_CONNECTING: "connecting",
+    WebSocketProtocol.STATE_CLOSING: "closing", WebSocketProtocol.STATE_OPEN: "open",
+}
+
 
 class Formatted:
     """A value pretty-printed when a log line is formatted with it, not before."""
@@ -205,6 +210,9 @@ class SocketServer(Server):
                 "drained: %d socket(s) closed in %.1f s, %d still open; exiting",
                 closed, time.monotonic() - started, self.open_sockets(),
             )
+            for protocol, details in self.connections.items():
+                if isinstance(protocol, WebSocketProtocol):
+                    logger.warning("still open at exit: %s", still_open(protocol, details))
         finally:
             self.stop()
 
@@ -233,6 +241,17 @@ class SocketServer(Server):
             self.leaving.discard(protocol)
             release(protocol)
         collector.flush()
+
+
+def still_open(protocol: WebSocketProtocol, details: dict) -> str:
+    """Why a socket Daphne still holds is not gone: its client's side, or its application's."""
+    disconnected = details.get("disconnected")
+    application = details.get("application_instance")
+    running = "running" if application is not None and not application.done() else "finished"
+    if disconnected is None:
+        state = WEBSOCKET_STATES.get(protocol.state, protocol.state)
+        return f"{protocol.client_addr} not disconnected, websocket {state}, application {running}"
+    return f"{protocol.client_addr} disconnected {time.time() - disconnected:.1f} s ago, application {running}"
 
 
 def buffered(protocol: object) -> int:

@@ -82,10 +82,10 @@ async def test_the_hub_stops_when_a_tick_swallowed_its_cancel(monkeypatch):
     hub = SocketHub()
     swallowing = asyncio.Event()
 
-    async def swallows_a_cancel() -> None:  # a callee that catches the cancel and returns
+    async def swallows_a_cancel() -> None:  # a callee that waits for the cancel, catches it and returns
         try:
             swallowing.set()
-            await asyncio.sleep(10)
+            await asyncio.Event().wait()
         except asyncio.CancelledError:
             pass
 

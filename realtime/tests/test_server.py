@@ -107,3 +107,27 @@ def test_autobahns_connection_options_are_formatted_only_when_a_log_line_is_writ
     autobahn.websocket.protocol.pformat([("openHandshakeTimeout", Unprintable(), "WebSocketServerFactory")])
     options = [("openHandshakeTimeout", 5, "WebSocketServerFactory")]
     assert f"{autobahn.websocket.protocol.pformat(options)}" == pprint.pformat(options)
+
+
+async def test_a_socket_still_open_when_a_drain_ends_is_described_by_which_side_holds_it():
+    """The drain's last log lines say, of each socket it could not close in its grace, whether
+    the client never finished closing or the application never finished after it did."""
+    import time
+    from types import SimpleNamespace
+
+    from autobahn.websocket.protocol import WebSocketProtocol
+
+    from realtime.server import still_open
+
+    loop = asyncio.get_running_loop()
+    running, finished = loop.create_future(), loop.create_future()
+    finished.set_result(None)
+    peer = ["127.0.0.1", 50000]
+    closing = SimpleNamespace(client_addr=peer, state=WebSocketProtocol.STATE_CLOSING)
+
+    assert still_open(closing, {"application_instance": running}) == (
+        "['127.0.0.1', 50000] not disconnected, websocket closing, application running")
+    assert still_open(closing, {"application_instance": finished}).endswith("websocket closing, application finished")
+    stuck = still_open(closing, {"application_instance": running, "disconnected": time.time() - 6})
+    assert stuck == "['127.0.0.1', 50000] disconnected 6.0 s ago, application running"
+    running.cancel()

@@ -63,18 +63,32 @@ def test_draining_a_socket_server_under_1000_dashboards_loses_nothing_and_spread
         doomed.popen.wait(WINDOW + settings.REALTIME_DRAIN_GRACE_SECONDS + 10)
         exited_after = time.monotonic() - sigterm
         flow.join(60)
+        # Counted once every page is back: on a loaded machine this process's own clients can
+        # take seconds to see the handshakes the other server has already answered.
+        wait_until(board.all_connected, 60, "every dashboard to open again", interval=0.5)
 
-        moved = [c for c in board.clients.values() if c.connections >= 2]
-        reconnects = [c.opened_at[1] - sigterm for c in moved]
+        moved = {user: c for user, c in board.clients.items() if c.connections >= 2}
+        reconnects = [c.opened_at[1] - sigterm for c in moved.values()]
 
-        def per_second(server, marker: str) -> Counter:
-            return Counter(int(at - sigterm_wall) for at in log_times(server, marker) if at >= sigterm_wall)
+        def firsts(server, marker: str) -> dict[int, float]:
+            """Each user's first line with ``marker`` since the SIGTERM, in seconds after it, by the server's log.
+
+            The first only: a client that gave up on a slow handshake (5 s) and tried again
+            is let in twice, and a socket it had given up on during the first connects is
+            told to go away too.
+            """
+            seen: dict[int, float] = {}
+            for at, user in log_lines(server, marker):
+                if at >= sigterm_wall:
+                    seen.setdefault(user, at - sigterm_wall)
+            return seen
 
         # The drain's own pacing (the closes, by the drained server's log), and the herd it is
         # meant to spread: the sockets the other server let in, by its own log. That one also
         # moves with the receiving server's load (its catch-ups share one database thread).
-        closes = per_second(doomed, "told to go away")
-        arrivals = per_second(survivor, "socket open for user")
+        told, let_in = firsts(doomed, "told to go away"), firsts(survivor, "socket open for user")
+        closes = Counter(int(at) for at in told.values())
+        arrivals = Counter(int(at) for at in let_in.values())
         report = {
             "dashboards": DASHBOARDS, "window_s": WINDOW, "exited_after_s": round(exited_after, 2),
             "moved": len(moved), "closes_per_second": dict(sorted(closes.items())),
@@ -82,25 +96,31 @@ def test_draining_a_socket_server_under_1000_dashboards_loses_nothing_and_spread
             "largest_second_share": {"closes": round(max(closes.values()) / len(moved), 3),
                                      "arrivals": round(max(arrivals.values()) / len(moved), 3)},
             "as_the_clients_saw_it": dict(sorted(Counter(int(at) for at in reconnects).items())),
-            "close_codes": dict(Counter(c.close_codes[0] for c in moved)),
+            "close_codes": dict(Counter(c.close_codes[0] for c in moved.values())),
+            # What the drained server said at its exit, and of each socket it still held then.
+            "at_exit": [line[24:] for line in doomed.log_text().splitlines()
+                        if "drained:" in line or "still open at exit" in line],
+            "told_to_go_but_not_closed": sorted(
+                set(told) - {user for _, user in log_lines(doomed, "socket closed for user")}),
         }
         (artifacts_dir() / "drain.json").write_text(json.dumps(report, indent=2))
         print("drain:", report)
 
         assert doomed.popen.returncode == 0, "a drained server exits cleanly"
-        assert exited_after < WINDOW + settings.REALTIME_DRAIN_GRACE_SECONDS
+        # Every close finished within the grace: the server did not exit on its deadline with sockets open.
+        assert exited_after < WINDOW + settings.REALTIME_DRAIN_GRACE_SECONDS, report
         assert "Traceback" not in doomed.log_text()
         assert DASHBOARDS * 0.3 < len(moved) < DASHBOARDS * 0.7, "the balancer had given it about half"
-        assert {c.close_codes[0] for c in moved} == {protocol.GOING_AWAY.code}
-        assert all(c.connected.is_set() for c in board.clients.values()), "every dashboard is open again"
-        # Back before the drained server's own deadline: the closes are paced within the window (below),
-        # but when a socket is let in again moves with the receiving server's load. On a slow machine
-        # with make test's two passes side by side, 227 of 560 arrived 10-12 s after the SIGTERM.
-        assert max(reconnects) < WINDOW + settings.REALTIME_DRAIN_GRACE_SECONDS
-        assert sum(closes.values()) == sum(arrivals.values()) == len(moved)
+        assert {c.close_codes[0] for c in moved.values()} == {protocol.GOING_AWAY.code}
+        # Let in again before the drained server's own deadline, by the receiving server's log: the
+        # closes are paced within the window (below), but when a socket is let in again moves with
+        # the receiving server's load. On a slow machine with make test's two passes side by side,
+        # 227 of 560 arrived 10-12 s after the SIGTERM.
+        assert max(arrivals) < WINDOW + settings.REALTIME_DRAIN_GRACE_SECONDS, arrivals
+        assert set(moved) <= set(told) and set(moved) <= set(let_in), "every page that moved was told to and let in"
         # Evenly paced closes: a second holds a tenth of them, give or take the one whose
         # time falls on a second's edge.
-        assert max(closes.values()) <= 0.10 * len(moved) + 1, closes
+        assert max(closes.values()) <= 0.10 * len(told) + 1, closes
         # The herd is spread over the whole window: never half of it in any two seconds. A herd puts
         # nearly all of it there, an even spread 20 %. The receiving server's own log moves with its
         # load: on a loaded machine (make test runs two passes side by side) it logged 1 arrival in
@@ -122,10 +142,10 @@ def test_draining_a_socket_server_under_1000_dashboards_loses_nothing_and_spread
         node.stop()
 
 
-def log_times(server, marker: str) -> list[float]:
-    """When the server logged each line containing ``marker``, as Unix times."""
+def log_lines(server, marker: str) -> list[tuple[float, int]]:
+    """When the server logged each line containing ``marker`` (a Unix time), and the user it names."""
     return [
-        datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        (datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp(), int(line.split("user ", 1)[1].split()[0]))
         for line in server.log_text().splitlines()
         if marker in line
     ]

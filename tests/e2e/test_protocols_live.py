@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
 from realtime.testing import connect_live_dashboard
-from tests.e2e.conftest import open_dashboard_as, tile
+from tests.e2e.conftest import in_thread, open_dashboard_as, tile
 from tests.e2e.helpers import artifacts_dir, place
 
 pytestmark = [pytest.mark.e2e, pytest.mark.any_database, pytest.mark.django_db(transaction=True)]
@@ -41,7 +41,9 @@ def test_an_old_page_on_a_new_server_sees_its_seat_go_live(live_server_url, work
         finally:
             await socket.close()
 
-    received = asyncio.run(watch())
+    # On its own thread: pytest may order this after another module's browser test whose Playwright,
+    # and with it a running event loop on this thread, is not stopped yet.
+    received = in_thread(asyncio.run, watch())
     assert {message["type"] for message in received} <= PROTOCOL_1_TYPES, "nothing a protocol-1 page cannot read"
     updates = [m["enrollment"]["status"] for m in received if m["type"] == "enrollment.updated"]
     assert updates == ["pending", "active"]

@@ -12,21 +12,15 @@ import time
 
 def main() -> None:
     sys.path.insert(0, os.getcwd())
-    from bench.stack import BenchStack
-
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
-    stack = BenchStack("sqlite")
-    os.environ.update(stack.env)
     import urllib.request
 
-    import django
+    from bench.stack import standalone
 
-    django.setup()
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    stack, learners = standalone("sqlite", count, "storm")
     from bench import clients, scenarios
-    from bench.learners import create_learners
     from bench.measure import tree_cpu_seconds
 
-    learners = create_learners(count, "storm")
     if len(sys.argv) > 2 and sys.argv[2] == "items":
         scenarios.give_live_items(learners)
     try:

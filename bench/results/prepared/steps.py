@@ -10,18 +10,12 @@ import sys
 
 def main() -> None:
     sys.path.insert(0, os.getcwd())
-    from bench.stack import BenchStack
+    from bench.stack import standalone
 
     database, rates, seconds = sys.argv[1], [int(r) for r in sys.argv[2].split(",")], int(sys.argv[3])
-    stack = BenchStack(database)
-    os.environ.update(stack.env)
-    import django
-
-    django.setup()
+    stack, learners = standalone(database, 1000, "steps")
     from bench import scenarios
-    from bench.learners import create_learners
 
-    learners = create_learners(1000, "steps")
     try:
         for rate in rates:
             ladder = scenarios.capacity_ladder(stack, learners, 1000, {"ladder_rates": [rate], "ladder_seconds": seconds})

@@ -12,20 +12,14 @@ import time
 
 def main() -> None:
     sys.path.insert(0, os.getcwd())
-    from bench.stack import BenchStack
+    from bench.stack import standalone
 
     count = int(sys.argv[1])
     profile = sys.argv[2] if len(sys.argv) > 2 else None
-    stack = BenchStack("sqlite")
-    os.environ.update(stack.env)
-    import django
-
-    django.setup()
+    stack, learners = standalone("sqlite", count, "idle")
     from bench import clients
-    from bench.learners import create_learners
     from bench.measure import tree_cpu_seconds
 
-    learners = create_learners(count, "idle")
     try:
         node = stack.node(workers=1)
         processes = {p.extra["role"]: p for p in node.processes} | {"redis": stack.redis}

@@ -1,6 +1,8 @@
 """The socket server's own additions to Daphne that need no running server to check."""
 import asyncio
 
+from daphne.ws_protocol import WebSocketProtocol
+
 from realtime.server import SWEEP_SLICE, SocketServer
 from realtime.testing import eventually
 
@@ -32,39 +34,76 @@ async def test_the_timeout_sweep_lets_other_work_run_between_its_slices():
     assert sorted(checked) == list(range(3 * SWEEP_SLICE)), "each connection checked once"
 
 
-async def test_the_application_sweep_reaps_in_slices_and_releases_once_all_are_seen(monkeypatch):
-    """Daphne looks at every connection's application once a second in one call: 8-20 ms of a
-    5,000-socket process's loop each time. Sliced, it still reaps what is finished and closed,
-    keeps what is live, and releases the reaped once every connection was seen."""
-    import time
+def socket_server_with(application) -> SocketServer:
+    server = SocketServer(application=application, endpoints=["tcp:port=0:interface=127.0.0.1"])  # never started
+    server.connections = {}
+    return server
 
-    from realtime import server as server_module
 
-    server = SocketServer(application=None, endpoints=["tcp:port=0:interface=127.0.0.1"])  # never started
-    loop = asyncio.get_running_loop()
-    finished = loop.create_future()
-    finished.set_result(None)
-    live = loop.create_future()
-    closed = [object() for _ in range(2 * SWEEP_SLICE)]
-    open_ = [object() for _ in range(SWEEP_SLICE)]
-    server.connections = {
-        **{p: {"application_instance": finished, "disconnected": time.time()} for p in closed},
-        **{p: {"application_instance": live} for p in open_},
-    }
-    server.leaving = set(closed)
-    released: list[object] = []
-    monkeypatch.setattr(server_module, "release", released.append)
-    progress_seen_by_other_work: list[int] = []
-    loop.call_soon(lambda: progress_seen_by_other_work.append(len(server.connections)))
+def a_socket() -> WebSocketProtocol:
+    """A socket as the server sees it; only what reaping reads is set."""
+    socket = WebSocketProtocol.__new__(WebSocketProtocol)
+    socket.client_addr, socket.path = ["127.0.0.1", 50000], b"/ws/dashboard/"
+    return socket
 
-    server.application_checker()
-    await eventually(lambda: not server.leaving, "the sweep to reap and release the closed connections")
 
-    assert progress_seen_by_other_work == [3 * SWEEP_SLICE - SWEEP_SLICE], "other work ran after one slice"
-    assert set(server.connections) == set(open_) and all(d["application_instance"] is live
-                                                         for d in server.connections.values())
-    assert sorted(map(id, released)) == sorted(map(id, closed)) and not server.leaving
-    live.cancel()
+async def until_disconnect(scope, receive, send) -> None:
+    """An application as Channels runs a consumer: it ends when it hears that its socket closed."""
+    while (await receive())["type"] != "websocket.disconnect":
+        pass
+
+
+async def test_a_closed_socket_is_reaped_and_released_when_its_application_finishes():
+    """#11: Daphne looked at every connection once a second to reap finished applications (5,000
+    a process at 10,000 dashboards). A socket is now reaped when its application ends after its
+    close, and its reference cycles are broken then (``release``)."""
+    server = socket_server_with(until_disconnect)
+    socket = a_socket()
+    server.protocol_connected(socket)
+    queue = server.create_application(socket, {"type": "websocket"})
+    application = server.connections[socket]["application_instance"]
+
+    server.protocol_disconnected(socket)
+    await asyncio.sleep(0.05)
+    assert socket in server.connections, "kept while its application still runs"
+    queue.put_nowait({"type": "websocket.disconnect"})  # what Daphne's onClose sends
+
+    await eventually(lambda: socket not in server.connections, "the socket to be reaped")
+    assert application.done() and not application.cancelled()
+    assert socket.__dict__ == {}, "its cycles broken (release)"
+    server.protocol_disconnected(socket)  # its connection lost after it was reaped: nothing to do, no error
+
+
+async def test_an_application_that_ends_first_is_reaped_and_its_socket_when_it_closes():
+    async def returns_at_once(scope, receive, send) -> None:
+        return None
+
+    server = socket_server_with(returns_at_once)
+    socket = a_socket()
+    server.protocol_connected(socket)
+    server.create_application(socket, {"type": "websocket"})
+
+    await eventually(lambda: "application_instance" not in server.connections[socket], "the application to be reaped")
+    assert socket in server.connections, "the connection stays until it closes"
+    server.protocol_disconnected(socket)
+    await eventually(lambda: socket not in server.connections, "the socket to be reaped once closed")
+
+
+async def test_an_application_still_running_after_the_close_timeout_is_killed_and_reaped(caplog):
+    async def never_ends(scope, receive, send) -> None:
+        await asyncio.Event().wait()
+
+    server = socket_server_with(never_ends)
+    server.application_close_timeout = 0.2
+    socket = a_socket()
+    server.protocol_connected(socket)
+    server.create_application(socket, {"type": "websocket"})
+    application = server.connections[socket]["application_instance"]
+
+    server.protocol_disconnected(socket)
+    await eventually(lambda: socket not in server.connections, "the socket to be reaped")
+    assert application.cancelled()
+    assert "took too long to shut down and was killed" in caplog.text
 
 
 async def test_a_finished_sweep_leaves_no_reference_cycle_holding_the_connections():

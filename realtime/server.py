@@ -147,18 +147,15 @@ class SocketServer(Server):
         loop.call_later(every, again)
 
     def _reap(self, protocol: Any, _finished: asyncio.Future | None = None) -> None:
-        """Its application finished, or its connection closed: Daphne's look at the connection
-        (``_check_application``), and once both are done, its cycles broken (``release``)."""
+        """Its application finished, its connection closed, or its close timeout passed: Daphne's
+        look at the connection (``_check_application``, which cancels an application still running
+        past the timeout; its end calls this again), and once both are done, its cycles broken
+        (``release``)."""
         if protocol not in self.connections:
             return
         self._check_application(protocol)
         if protocol not in self.connections and (isinstance(protocol, WebSocketProtocol) or upgraded(protocol)):
             release(protocol)
-
-    def _kill_if_running(self, protocol: Any) -> None:
-        """``application_close_timeout`` after its connection closed, an application still running is cancelled."""
-        if protocol in self.connections:
-            self._check_application(protocol)
 
     def _check_application(self, protocol: Any) -> None:
         """One connection's turn of Daphne's ``application_checker`` (daphne/server.py, as is)."""
@@ -242,7 +239,7 @@ class SocketServer(Server):
             loop.call_soon(self._reap, protocol)
         else:
             # The margin: Daphne's own check kills only past the timeout, by the clock.
-            loop.call_later(self.application_close_timeout + 0.1, self._kill_if_running, protocol)
+            loop.call_later(self.application_close_timeout + 0.1, self._reap, protocol)
 
     async def handle_reply(self, protocol: Any, message: dict) -> None:
         if message.get("type") == "websocket.send" and buffered(protocol) > settings.REALTIME_MAX_BUFFERED_BYTES:

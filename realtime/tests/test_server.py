@@ -154,8 +154,6 @@ async def test_a_socket_still_open_when_a_drain_ends_is_described_by_which_side_
     import time
     from types import SimpleNamespace
 
-    from autobahn.websocket.protocol import WebSocketProtocol
-
     from realtime.server import still_open
 
     loop = asyncio.get_running_loop()

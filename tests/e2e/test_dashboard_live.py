@@ -232,31 +232,29 @@ def test_lost_publish_converges_on_the_heartbeat(page, live_server_url, catalog,
 
 
 def test_duplicate_and_older_events_do_not_change_the_tile(page, live_server_url, catalog, learner):
-    """Events past the page's catch-up arrive out of order and twice: only the newest counts."""
+    """After the live events, an older one and the newest again arrive: neither changes the tile.
+
+    The three changes are published as they commit (the real path), so the server's repair, which
+    catches up a socket still lacking a version a second after its commit, has nothing to do. Held
+    back and published by hand instead, on a loaded machine they were older than that second: the
+    repair's catch-up came first, and the server rightly dropped every event at or below it.
+    """
     key = catalog["free"].course.key
     enrollment = pending_enrollment(learner, catalog["free"])
     open_dashboard_as(page, learner, live_server_url)  # caught up at version 1, pending
     seen = page.evaluate("window.learnerDashboard.events.length")
+    pushes = f"window.learnerDashboard.events.slice({seen}).filter(e => e.source === 'push')"
 
-    item_changed.disconnect(dispatch_uid="realtime.publish")  # we publish by hand below
-    try:
-        failed = in_thread(enrollments.fail, enrollment.pk, "Platform down.")  # version 2
-        in_thread(enrollments.retry, enrollment.pk)  # version 3
-        active = in_thread(enrollments.activate, enrollment.pk)  # version 4
-    finally:
-        item_changed.connect(on_item_changed, dispatch_uid="realtime.publish")
-    newest, older = to_wire(active), to_wire(failed)
-    for wire in (newest, older, newest):  # newest, then an older one, then the newest again
+    failed = in_thread(enrollments.fail, enrollment.pk, "Platform down.")  # version 2
+    in_thread(enrollments.retry, enrollment.pk)  # version 3
+    active = in_thread(enrollments.activate, enrollment.pk)  # version 4
+    wait_js(page, f"{pushes}.length >= 3")
+    for wire in (to_wire(failed), to_wire(active)):  # an older event, then the newest again
         assert in_thread(publish_item, learner.user.pk, "enrollment", wire)
 
-    wait_js(
-        page,
-        f"window.learnerDashboard.events.slice({seen}).filter(e => e.source === 'push').length >= 3"
-    )
+    wait_js(page, f"{pushes}.length >= 5")
     assert_active_look(page, key)
-    pushed = page.evaluate(f"window.learnerDashboard.events.slice({seen}).filter(e => e.source === 'push')"
-                           ".map(e => e.changed)")
-    assert pushed == [1, 0, 0]
+    assert page.evaluate(f"{pushes}.map(e => e.changed)") == [1, 1, 1, 0, 0]
 
 
 def test_a_burst_is_announced_once_and_the_catalog_follows_the_tiles(page, live_server_url, catalog, learner):

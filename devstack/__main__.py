@@ -169,7 +169,8 @@ def run_tests(pytest_args: list[str]) -> int:
         if second_pass:
             # Most of a pass waits on servers, workers and browsers, so the PostgreSQL pass runs
             # alongside the SQLite one (its output is shown when it ends). What does not depend
-            # on the database ran in the SQLite pass already.
+            # on the database runs once: in the SQLite pass, except the long tests marked
+            # postgres_pass, which even out the two passes (the run ends with the longer one).
             again = [*pytest_args, "-m", "not any_database"] if "-m" not in pytest_args else pytest_args
             # Its own folder for failure traces: pytest-playwright empties the folder it writes to.
             again += ["--output", "test-artifacts/playwright-postgres"]
@@ -181,7 +182,8 @@ def run_tests(pytest_args: list[str]) -> int:
         elif "DATABASE_URL" not in env:
             print(f"note: no PostgreSQL answers at {postgres}; the PostgreSQL pass did not run.", flush=True)
         print(f"\n== Python suite on {env.get('DATABASE_URL', 'SQLite (the default)')} ==", flush=True)
-        results.append(subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=pass_env(env)))
+        first = [*pytest_args, "-m", "not postgres_pass"] if postgres_pass and "-m" not in pytest_args else pytest_args
+        results.append(subprocess.call([sys.executable, "-m", "pytest", *first], cwd=ROOT, env=pass_env(env)))
         if postgres_pass:
             print(f"\n== Python suite again on PostgreSQL ({postgres}) ==", flush=True)
             results.append(postgres_pass.wait())

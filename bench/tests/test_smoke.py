@@ -10,7 +10,7 @@ from devstack.processes import ROOT
 SMOKE_TIMEOUT = 600  # it took 240 s in CI on a slow machine with make test's two passes side by side
 
 
-@pytest.mark.any_database  # the benchmark's stack has its own database, whatever the suite's
+@pytest.mark.postgres_pass  # the benchmark's stack has its own database, whatever the suite's
 @pytest.mark.timeout(SMOKE_TIMEOUT + 30)  # past the suite's 300 s: the run's own timeout says what hung
 def test_every_scenario_runs_and_loses_nothing(tmp_path):
     run = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)], cwd=ROOT,

@@ -3,7 +3,7 @@ import functools
 import os
 
 from celery import Celery
-from celery.signals import before_task_publish, task_postrun, task_prerun, worker_init
+from celery.signals import before_task_publish, task_postrun, task_prerun, worker_init, worker_process_init, worker_ready
 from celery.worker.consumer import Consumer
 from django.db import close_old_connections
 
@@ -84,3 +84,13 @@ def _serve_metrics(**kwargs) -> None:
         from config.ops import metrics_registry
 
         start_http_server(int(port), registry=metrics_registry())
+
+
+@worker_ready.connect
+@worker_process_init.connect
+def _freeze_start_up(**kwargs) -> None:
+    """Once the tasks and Django are loaded (a prefork pool's processes: once forked), full
+    collections need not walk them again (realtime.collector.freeze_start_up)."""
+    from realtime import collector
+
+    collector.freeze_start_up()

@@ -9,6 +9,8 @@ from importlib import import_module
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
+from realtime import collector
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
@@ -18,3 +20,5 @@ application = get_wsgi_application()
 # on the first requests nginx happens to send it, in the middle of a burst (bench/notes.md,
 # finding 35).
 import_module(settings.ROOT_URLCONF)
+# Everything loaded by now lives as long as the worker: full collections need not walk it again.
+collector.freeze_start_up()

@@ -1,8 +1,8 @@
 """A web worker and a Celery worker freeze what start-up loaded (realtime.collector.freeze_start_up).
 
-Unfrozen, every full collection walked the whole of Django and the project again: 80-280 ms
-of a stopped process on a loaded node, the p99 of the 1,000-dashboard ladder at 40 orders a
-second (bench/notes.md, finding 47).
+Unfrozen, every full collection walked the whole of Django and the project again: 84-120 ms
+of a stopped process in a loaded node, the p99 of the 1,000-dashboard ladder at 35-40 orders
+a second (bench/notes.md, finding 47).
 """
 import os
 import subprocess

@@ -23,9 +23,9 @@ A process that serves pages, the API or tasks (gunicorn's workers, the Celery
 worker) holds no sockets but loads most of Django and the project at start-up:
 ``freeze_start_up`` moves that out of the collector's sight once it is loaded.
 Unfrozen, every full collection walked those 140,000 objects again: 76 ms on an idle
-machine, about 110 ms in a loaded node (four a minute in each web worker at 35 orders a
-second, two in the worker), every request or task of the process stopped meanwhile; the
-orders caught in them were the ladder's p99 (bench/notes.md, finding 47).
+machine, about 110 ms in a loaded node (at 35 orders a second, four a minute in the two
+web workers together, two in the worker), every request or task of the process stopped
+meanwhile; the orders caught in them were the ladder's p99 (bench/notes.md, finding 47).
 Nothing is frozen after start-up there: a request's or task's objects in cycles
 are garbage a moment later, and a freeze would keep them for good.
 

@@ -35,14 +35,14 @@ class LoginView(auth_views.LoginView):
         window = settings.LOGIN_FAILURE_WINDOW_SECONDS
         account = request.POST.get("username", "").strip().lower()[:150]
         for scope, ident, limit in self._limits(account, request):
-            wait = throttling.over(scope, ident, limit, window)
+            wait = throttling.over(scope, ident, limit)
             if wait is not None:
                 minutes = max(1, round(wait / 60))
                 return too_many(request, _("Too many failed sign-ins; try again in about %(minutes)s min.")
                                 % {"minutes": minutes}, wait)
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
-            throttling.forget("login-account", account, window)
+            throttling.forget("login-account", account)
         else:
             for scope, ident, limit in self._limits(account, request):
                 throttling.hit(scope, ident, limit, window)

@@ -1,9 +1,13 @@
 """The one limiter of every write path (the JSON API, the HTML checkout form, login, WebSocket
-handshakes): fixed windows counted on the shared cache's Redis, so a limit holds across every
+handshakes): windows counted on the shared cache's Redis, so a limit holds across every
 process of the cluster.
 
-A hit is one command (``COUNT_HIT``, a script: INCR, and EXPIRE when the window's counter is
-new), the same for sync and async callers and on the cache's own keys. Django's cache API would
+A window starts at its first hit and lasts ``window`` seconds: its counter is one key that
+expires then. Windows aligned to the clock (a key per minute) would let a burst that straddles
+a boundary through twice, and reset a count between two hits a few milliseconds apart.
+
+A hit is one command (``COUNT_HIT``, a script: INCR, EXPIRE when the counter is new, and the
+seconds left when over the limit), the same for sync and async callers and on the cache's own keys. Django's cache API would
 take three round trips (SET NX, EXISTS, INCR), each with a new client object; a MULTI pipeline
 takes four commands and four replies, and the handshake limits' pipelines were a seventh of a
 socket server's CPU in a connect storm (bench/notes.md, finding 42). A cache that cannot be
@@ -12,7 +16,6 @@ parked for the broker), not answered 500.
 """
 import logging
 import os
-import time
 
 import redis
 from django.conf import settings
@@ -45,12 +48,20 @@ class SharedScopedThrottle(ScopedRateThrottle):
         return self.seconds_left
 
 
-# One hit on a window's counter, atomically: its new count, the counter expiring a second after
-# its window (ARGV[1]) from the first hit on.
+# One hit on a window's counter, atomically: 0 while the count is within the limit (ARGV[2]),
+# else the seconds left in the window (ARGV[1] seconds from its first hit).
 COUNT_HIT = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return count
+if count <= tonumber(ARGV[2]) then return 0 end
+return math.max(redis.call('TTL', KEYS[1]), 1)
+"""
+
+# The same answer without counting (ARGV[1] is the limit), for limits on failures.
+AT_LIMIT = """
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count < tonumber(ARGV[1]) then return 0 end
+return math.max(redis.call('TTL', KEYS[1]), 1)
 """
 
 _clients: dict[tuple[int, str], redis.Redis] = {}
@@ -66,36 +77,33 @@ def _redis() -> redis.Redis:
 
 def hit(scope: str, ident: str, limit: int, window: int) -> int | None:
     """Count one hit; None while within ``limit`` per ``window`` seconds, else the seconds until it ends."""
-    key, left = _window(scope, ident, window)
     try:
-        count = int(_redis().eval(COUNT_HIT, 1, key, window + 1))
+        left = int(_redis().eval(COUNT_HIT, 1, _key(scope, ident), window, limit))
     except CACHE_ERRORS as exc:
         logger.warning("%s limit not checked (the cache cannot be reached): %r", scope, exc)
         return None
-    return None if count <= limit else left
+    return left or None
 
 
 async def ahit(scope: str, ident: str, limit: int, window: int) -> int | None:
     """``hit`` for async code (the WebSocket handshake), on the same key, with plain async
     Redis calls (config.aredis says why not the cache's own async methods)."""
-    key, left = _window(scope, ident, window)
-    count = int(await aredis.client(str(settings.CACHES["default"]["LOCATION"])).eval(COUNT_HIT, 1, key, window + 1))
-    return None if count <= limit else left
+    client = aredis.client(str(settings.CACHES["default"]["LOCATION"]))
+    return int(await client.eval(COUNT_HIT, 1, _key(scope, ident), window, limit)) or None
 
 
-def over(scope: str, ident: str, limit: int, window: int) -> int | None:
+def over(scope: str, ident: str, limit: int) -> int | None:
     """Like ``hit`` but counts nothing: for limits on failures, checked before the attempt."""
-    key, left = _window(scope, ident, window)
     try:
-        return left if int(_redis().get(key) or 0) >= limit else None
+        return int(_redis().eval(AT_LIMIT, 1, _key(scope, ident), limit)) or None
     except CACHE_ERRORS as exc:
         logger.warning("%s limit not checked (the cache cannot be reached): %r", scope, exc)
         return None
 
 
-def forget(scope: str, ident: str, window: int) -> None:
+def forget(scope: str, ident: str) -> None:
     try:
-        _redis().delete(_window(scope, ident, window)[0])
+        _redis().delete(_key(scope, ident))
     except CACHE_ERRORS as exc:
         logger.warning("%s counter not reset (the cache cannot be reached): %r", scope, exc)
 
@@ -113,9 +121,6 @@ def _parsed(scope: str, text: str | None) -> tuple[int, int]:
     return limit, window
 
 
-def _window(scope: str, ident: str, window: int) -> tuple[str, int]:
-    """The current window's counter (a key of the cache, so its prefix and clean-up apply) and
-    the seconds left in it."""
-    now = int(time.time())
-    start = now - now % window
-    return cache.make_key(f"throttle:{scope}:{ident}:{start}"), start + window - now
+def _key(scope: str, ident: str) -> str:
+    """A window's counter: a key of the cache, so its prefix and clean-up apply."""
+    return cache.make_key(f"throttle:{scope}:{ident}")

@@ -441,10 +441,13 @@ def worker_pools(stack: BenchStack, learners, sizes: dict) -> list[dict]:
 
 
 def give_live_items(group) -> None:
-    """An order (a free seat's, with its line) and its pending enrollment for each learner in
-    ``group`` who has none yet, by the checkout service: every connect's catch-up then reads items
-    of every kind, as a learner's does (a learner with none is answered from the clock alone)."""
+    """A fulfilled order (a free seat's, with its line) and its active enrollment for each learner
+    in ``group`` who has none yet, by the checkout and fulfillment services: every connect's
+    catch-up then reads items of every kind, as a learner's does (a learner with none is answered
+    from the clock alone). Fulfilled here, not left open: the next node's worker would resend every
+    open order as stalled and fulfil thousands of them during a later scenario (finding 48)."""
     from commerce.checkout import checkout
+    from commerce.fulfillment import fulfill
     from commerce.models import Seat
     from dashboard.models import Course, LearnerClock
 
@@ -455,9 +458,9 @@ def give_live_items(group) -> None:
     course = Course.objects.create(key=f"course-v1:Items+{time.monotonic_ns()}", title="Live items")
     Seat.objects.create(course=course, mode="audit", price=Decimal("0"))
     for n, user_id in enumerate(bare, start=1):
-        checkout(user_id, course.key, "audit", enqueue=False)
+        fulfill(checkout(user_id, course.key, "audit", enqueue=False).order.number)
         if n % 2000 == 0 or n == len(bare):
-            say(f"  live items: an order and an enrollment for {n}/{len(bare)} learners")
+            say(f"  live items: a fulfilled order and an active enrollment for {n}/{len(bare)} learners")
 
 
 def leak_check(stack: BenchStack, learners, sockets: int, cycles: int) -> dict:

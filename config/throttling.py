@@ -7,12 +7,12 @@ expires then. Windows aligned to the clock (a key per minute) would let a burst 
 a boundary through twice, and reset a count between two hits a few milliseconds apart.
 
 A hit is one command (``COUNT_HIT``, a script: INCR, EXPIRE when the counter is new, and the
-seconds left when over the limit), the same for sync and async callers and on the cache's own keys. Django's cache API would
-take three round trips (SET NX, EXISTS, INCR), each with a new client object; a MULTI pipeline
-takes four commands and four replies, and the handshake limits' pipelines were a seventh of a
-socket server's CPU in a connect storm (bench/notes.md, finding 42). A cache that cannot be
-reached lets the request through, logged: with Redis down a checkout must still be taken (and
-parked for the broker), not answered 500.
+seconds left when over the limit), the same for sync and async callers and on the cache's own
+keys. Django's cache API would take three round trips (SET NX, EXISTS, INCR), each with a new
+client object; a MULTI pipeline takes four commands and four replies, and the handshake limits'
+pipelines were a seventh of a socket server's CPU in a connect storm (bench/notes.md, finding
+42). A cache that cannot be reached lets the request through, logged: with Redis down a checkout
+must still be taken (and parked for the broker), not answered 500.
 """
 import logging
 import os

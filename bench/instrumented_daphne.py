@@ -3,7 +3,8 @@
 With ``TRACED_SNAPSHOT_DIR`` set the heap is traced, and each SIGUSR1 writes a
 ``tracemalloc`` snapshot to ``<dir>/<n>.snapshot``. With ``MEMORY_REPORT_FILE``
 set, each SIGUSR2 appends a line of JSON: the interpreter's allocated blocks,
-tracked objects and frozen objects (the leak check); and SIGUSR1 appends the
+tracked objects, frozen objects and the connections the server still holds (the
+leak check); and SIGUSR1 appends the
 census of what freezing kept alive: the reference cycles a full collection of
 every object, the frozen ones included, would free, counted by kind (the leak
 check's last step: a creep in allocated blocks is named, not guessed). Collector pauses are logged
@@ -20,10 +21,22 @@ import tracemalloc
 from collections import Counter
 from pathlib import Path
 
-from realtime.server import main
+from realtime.server import SocketServer, main
 
+# Connections a server may still hold once the closes settle (``settled``).
+STRAYS = 10
 GC_LINE = re.compile(r"GCPAUSE gen=(\d) ms=([\d.]+)(?: ran_ms=([\d.]+))? at=(\d+\.\d{3})")
 STALL_LINE = re.compile(r"LOOPSTALL ms=([\d.]+) ran_ms=([\d.]+) at=(\d+\.\d{3})")
+
+
+class HeldServer(SocketServer):
+    """The socket server, kept where a memory report can count the connections it still holds."""
+
+    running: "HeldServer | None" = None
+
+    def run(self) -> None:
+        HeldServer.running = self
+        super().run()
 
 
 def _dump(_signum: int, _frame: object) -> None:
@@ -34,7 +47,9 @@ def _dump(_signum: int, _frame: object) -> None:
 
 
 def _report_memory(_signum: int, _frame: object) -> None:
-    line = {"blocks": sys.getallocatedblocks(), "tracked": len(gc.get_objects()), "frozen": gc.get_freeze_count()}
+    server = HeldServer.running
+    line = {"blocks": sys.getallocatedblocks(), "tracked": len(gc.get_objects()), "frozen": gc.get_freeze_count(),
+            "connections": len(server.connections) if server is not None else None}
     with open(os.environ["MEMORY_REPORT_FILE"], "a") as report:
         report.write(json.dumps(line) + "\n")
 
@@ -86,17 +101,31 @@ def census(pid: int, report: Path) -> dict:
 
 
 def memory_settled(pid: int, report: Path) -> bool:
-    """Ask the server at ``pid`` for a memory report; True once the last two are within 0.2 %.
-
-    Daphne reaps closed sockets once a second, so a reading right after the closes is early.
-    """
+    """Ask the server at ``pid`` for a memory report; True once the last two show it ``settled``."""
     from devstack.processes import wait_until
 
     before = len(memory_reports(report))
     os.kill(pid, signal.SIGUSR2)
     wait_until(lambda: len(memory_reports(report)) > before, 10, "the memory report")
-    blocks = [line["blocks"] for line in memory_reports(report)[-2:]]
-    return len(blocks) == 2 and abs(blocks[1] - blocks[0]) < 0.002 * blocks[0]
+    return settled(memory_reports(report)[-2:])
+
+
+def settled(last_two: list[dict]) -> bool:
+    """Two memory reports a second apart show the closed sockets freed: the server still holds a
+    handful of connections at most, the same in both, and its allocated blocks moved less than 0.2 %.
+
+    The blocks alone are not enough: while closes wait on something, they hold still. Until
+    finding 49 every closed socket waited 10 s on its close timeout's timer, and the leak check
+    read +13 to +17 % on some cycles of one run and +1 % on the others. A handful, not none: a
+    socket whose close never reached the server is held by it, and the leak check reports it
+    (``connections`` in each cycle) instead of failing on it.
+    """
+    if len(last_two) < 2:
+        return False
+    before, after = last_two
+    if after["connections"] > STRAYS or after["connections"] != before["connections"]:
+        return False
+    return abs(after["blocks"] - before["blocks"]) < 0.002 * before["blocks"]
 
 
 def gc_pauses(log: Path, since: float = 0.0, until: float = float("inf")) -> list[tuple[int, float, float | None]]:
@@ -122,4 +151,4 @@ if __name__ == "__main__":
             raise SystemExit("MEMORY_REPORT_FILE and TRACED_SNAPSHOT_DIR both want SIGUSR1: set one of them")
         signal.signal(signal.SIGUSR2, _report_memory)
         signal.signal(signal.SIGUSR1, _census)
-    main()
+    main(HeldServer)

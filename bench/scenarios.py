@@ -494,8 +494,9 @@ def leak_check(stack: BenchStack, learners, sockets: int, cycles: int) -> dict:
     rounds = []
     for n in range(cycles):
         rounds.append(cycle())
+        held = f", {rounds[-1]['connections']} closed sockets still held" if rounds[-1]["connections"] else ""
         say(f"  leak check: cycle {n + 1}/{cycles} of {len(group)} sockets, {rounds[-1]['blocks']} blocks "
-            f"({rounds[-1]['blocks'] / start['blocks'] - 1:+.1%}), RSS {rounds[-1]['rss_mib']} MiB")
+            f"({rounds[-1]['blocks'] / start['blocks'] - 1:+.1%}), RSS {rounds[-1]['rss_mib']} MiB{held}")
     # Whatever the cycles left in reference cycles that freezing kept: named, not guessed.
     kept = census(process.popen.pid, report)
     say(f"  leak check: a full collection of every object, frozen ones included, frees {kept['objects']} objects "

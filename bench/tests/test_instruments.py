@@ -1,5 +1,5 @@
 """The benchmark's readings of its instrumented server and its profiles."""
-from bench.instrumented_daphne import gc_pauses
+from bench.instrumented_daphne import gc_pauses, settled
 from bench.profiles import owner, summarize
 
 
@@ -9,6 +9,16 @@ def test_gc_pauses_are_read_from_the_server_log_within_a_window(tmp_path):
                    "ran_ms=0.4 at=150.500\n127.0.0.1 GET /x\nGCPAUSE gen=1 ms=20.0 at=300.000127.0.0.1:5 - - WSCONNECT\n")
     assert gc_pauses(log) == [(2, 512.5, 498.0), (0, 12.0, 0.4), (1, 20.0, None)]
     assert gc_pauses(log, since=120, until=200) == [(0, 12.0, 0.4)]
+
+
+def test_memory_has_settled_once_the_closes_are_done_and_the_blocks_hold_still():
+    steady = [{"blocks": 849_000, "connections": 984}, {"blocks": 849_100, "connections": 984}]
+    assert not settled(steady)  # closes still waiting on something: the blocks hold still, the sockets are held
+    assert not settled([{"blocks": 849_000, "connections": 984}, {"blocks": 573_574, "connections": 0}])
+    assert not settled([{"blocks": 573_574, "connections": 5}, {"blocks": 573_574, "connections": 3}])
+    assert not settled([{"blocks": 573_574, "connections": 0}])
+    assert settled([{"blocks": 573_574, "connections": 0}, {"blocks": 573_573, "connections": 0}])
+    assert settled([{"blocks": 573_574, "connections": 3}, {"blocks": 573_580, "connections": 3}])  # strays
 
 
 def test_owners_name_the_package_our_app_or_the_stdlib_module():

@@ -14,7 +14,9 @@ to Daphne (see realtime.collector for why):
 * the reference cycles of a closed socket broken once it is reaped,
   so reference counting frees the socket even when it was frozen;
 * a reply to a socket whose client is closing dropped quietly, not raised into
-  the application (a traceback per closing socket);
+  the application (a traceback per closing socket); an accept that comes after
+  the opening handshake timed out dropped too (Daphne never heard that socket
+  close, and its application ran for good);
 * Autobahn's debug line listing each new connection's options formatted only
   when debug logging writes it (``Formatted``): Autobahn pretty-printed them for
   every connection, written or not, 4 % of a connect's CPU;
@@ -249,6 +251,13 @@ class SocketServer(Server):
                 self.application_close_timeout + 0.1, self._reap, protocol)
 
     async def handle_reply(self, protocol: Any, message: dict) -> None:
+        if message.get("type") == "websocket.accept" and protocol.state == WebSocketProtocol.STATE_CLOSED:
+            # The opening handshake timed out first and the connection is being dropped. Accepted
+            # now, Autobahn would mark the socket open again, and the drop's connectionLost would
+            # then fail (its "closed" Deferred fired twice) before Daphne heard of the close: the
+            # application would wait for its disconnect for good (finding 49).
+            logger.info("an accept after the opening handshake timed out: dropped, the socket is closing")
+            return
         if message.get("type") == "websocket.send" and buffered(protocol) > settings.REALTIME_MAX_BUFFERED_BYTES:
             # A client that does not read: drop it rather than buffer for it without end.
             logger.warning("dropping a socket that does not read (%d bytes waiting to be sent)", buffered(protocol))
@@ -276,8 +285,8 @@ def still_open(protocol: WebSocketProtocol, details: dict) -> str:
 def how_closed(protocol: WebSocketProtocol) -> str:
     """A socket closed without Daphne hearing of it: what Autobahn recorded, and its TCP connection's state.
 
-    Four such sockets in two leak checks (about 60,000 connects), each accepted just as its opening
-    handshake's 5 s ran out, stayed held with their applications running (bench/notes.md, finding 49).
+    Sockets accepted just after their opening handshake timed out were held so, with their
+    applications running, until ``handle_reply`` dropped such an accept (bench/notes.md, finding 49).
     """
     said = []
     if getattr(protocol, "wasOpenHandshakeTimeout", False):

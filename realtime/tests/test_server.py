@@ -195,3 +195,36 @@ async def test_a_socket_still_open_when_a_drain_ends_is_described_by_which_side_
     stuck = still_open(closing, {"application_instance": running, "disconnected": time.time() - 6})
     assert stuck == "['127.0.0.1', 50000] disconnected 6.0 s ago, application running"
     running.cancel()
+
+
+async def test_an_accept_after_the_opening_handshake_timed_out_lets_the_socket_close_and_be_reaped():
+    """#11, finding 49: in a connect storm a few sockets were accepted by their application just
+    after Autobahn's opening handshake timeout had dropped their connection. Autobahn marked them
+    open again, the drop's connectionLost then failed (AlreadyCalledError) before Daphne heard of
+    the close, and the application waited for its disconnect for good: two to three such sockets
+    held in each 10,000-socket leak check."""
+    from daphne.ws_protocol import WebSocketFactory
+    from twisted.internet.error import ConnectionAborted
+    from twisted.internet.testing import StringTransport
+    from twisted.python.failure import Failure
+
+    server = socket_server_with(until_disconnect)
+    factory = WebSocketFactory(server, server="test")
+    factory.setProtocolOptions(allowNullOrigin=True, openHandshakeTimeout=5)
+    socket = factory.buildProtocol(None)
+    socket._raw_query_string = b""  # set by Daphne's HTTP upgrade
+    transport = StringTransport()
+    transport.registerProducer(object(), True)  # the HTTP channel is the producer after an upgrade
+    socket.makeConnection(transport)
+    socket.dataReceived(b"GET /ws/dashboard/ HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        b"Sec-WebSocket-Version: 13\r\n\r\n")
+    application = server.connections[socket]["application_instance"]
+
+    socket.onOpenHandshakeTimeout()  # the 5 s ran out: the connection is dropped (aborted)
+    await server.handle_reply(socket, {"type": "websocket.accept"})  # the application's accept, a moment late
+    socket.connectionLost(Failure(ConnectionAborted()))  # the abort's connectionLost, a tick later
+
+    await eventually(lambda: socket not in server.connections, "the socket to be reaped")
+    assert application.done() and not application.cancelled(), "the application heard the disconnect and ended"
+    assert b"101 Switching Protocols" not in transport.value(), "no handshake answer on a dropped connection"

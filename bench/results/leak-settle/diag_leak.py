@@ -36,7 +36,11 @@ def main() -> None:
             for reading in range(40):
                 before = len(memory_reports(report))
                 os.kill(pid, signal.SIGUSR2)
-                wait_until(lambda before=before: len(memory_reports(report)) > before, 30, "report")
+
+                def written(before: int = before) -> bool:
+                    return len(memory_reports(report)) > before
+
+                wait_until(written, 30, "report")
                 last = memory_reports(report)[-1]
                 print(f"  +{time.time() - started:5.1f}s blocks {last['blocks']} frozen {last['frozen']} "
                       f"conns {last['connections']}", flush=True)

@@ -251,14 +251,15 @@ class SocketServer(Server):
                 self.application_close_timeout + 0.1, self._reap, protocol)
 
     async def handle_reply(self, protocol: Any, message: dict) -> None:
-        if message.get("type") == "websocket.accept" and protocol.state == WebSocketProtocol.STATE_CLOSED:
+        kind = message.get("type")
+        if kind == "websocket.accept" and protocol.state == WebSocketProtocol.STATE_CLOSED:
             # The opening handshake timed out first and the connection is being dropped. Accepted
             # now, Autobahn would mark the socket open again, and the drop's connectionLost would
             # then fail (its "closed" Deferred fired twice) before Daphne heard of the close: the
             # application would wait for its disconnect for good (finding 49).
             logger.info("an accept after the opening handshake timed out: dropped, the socket is closing")
             return
-        if message.get("type") == "websocket.send" and buffered(protocol) > settings.REALTIME_MAX_BUFFERED_BYTES:
+        if kind == "websocket.send" and buffered(protocol) > settings.REALTIME_MAX_BUFFERED_BYTES:
             # A client that does not read: drop it rather than buffer for it without end.
             logger.warning("dropping a socket that does not read (%d bytes waiting to be sent)", buffered(protocol))
             protocol.transport.abortConnection()

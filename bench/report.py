@@ -418,7 +418,7 @@ def _ladder_plot(results: dict, out: Path, name: str) -> Path | None:
     runs = results.get("ladder")
     if not runs:
         return None
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(10, 4.5))
     for r in runs:
         steps = [s for s in r["steps"] if s["to_tile_ms"]["p99"] is not None]
         label = f"{r['layout']} · {r['dashboards']} dashboards · {r['database']}"
@@ -429,7 +429,7 @@ def _ladder_plot(results: dict, out: Path, name: str) -> Path | None:
     ax.axhline(50, color="grey", linewidth=0.8, label="p99 limit")
     ax.set(xscale="log", yscale="log", xlabel="orders offered per second", ylabel="checkout to tile, ms (dashed p50)",
            title="Capacity ladder")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the plot: a one-rung run sits top left
     return _save(fig, out / f"{name}-ladder.png")
 
 

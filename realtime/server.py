@@ -338,10 +338,6 @@ def release(protocol: WebSocketProtocol | WebRequest) -> None:
     protocol.__dict__.clear()
 
 
-class SocketServerCommandLine(CommandLineInterface):
-    server_class = SocketServer
-
-
 def main(server_class: type[SocketServer] = SocketServer) -> None:
     """Run ``server_class`` (the benchmark passes its instrumented one) with Daphne's own arguments."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -351,7 +347,7 @@ def main(server_class: type[SocketServer] = SocketServer) -> None:
         args += ["--ping-interval", str(settings.REALTIME_PING_INTERVAL_SECONDS)]
     if "--ping-timeout" not in args:
         args += ["--ping-timeout", str(settings.REALTIME_PING_TIMEOUT_SECONDS)]
-    command_line = SocketServerCommandLine()
+    command_line = CommandLineInterface()
     command_line.server_class = server_class
     command_line.run(args)
 
